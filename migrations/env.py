@@ -1,0 +1,64 @@
+"""Alembic environment: async, on the service's own settings and metadata."""
+
+import asyncio
+from logging.config import fileConfig
+
+from alembic import context
+from sqlalchemy import Connection, make_url
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.pool import NullPool
+
+from shop.infrastructure.database import database_url
+from shop.infrastructure.tables import metadata
+from shop.settings import Settings
+
+config = context.config
+# Programmatic callers (the tests, the app) hand over a connection and keep their own logging.
+injected_connection: Connection | None = config.attributes.get("connection")
+if config.config_file_name is not None and injected_connection is None:
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
+
+target_metadata = metadata
+
+
+def run_migrations_offline() -> None:
+    """Emit the SQL to stdout instead of running it (`alembic upgrade head --sql`)."""
+    settings = Settings()
+    url = (
+        database_url(settings)
+        if not settings.uses_embedded_database
+        else make_url("postgresql+asyncpg://")
+    )
+    context.configure(
+        url=url,
+        target_metadata=target_metadata,
+        literal_binds=True,
+        compare_type=True,
+        dialect_opts={"paramstyle": "named"},
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def do_run_migrations(connection: Connection) -> None:
+    context.configure(connection=connection, target_metadata=target_metadata, compare_type=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+async def run_async_migrations() -> None:
+    engine = create_async_engine(database_url(Settings()), poolclass=NullPool)
+    try:
+        async with engine.connect() as connection:
+            await connection.run_sync(do_run_migrations)
+            await connection.commit()
+    finally:
+        await engine.dispose()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+elif injected_connection is not None:
+    do_run_migrations(injected_connection)
+else:
+    asyncio.run(run_async_migrations())

@@ -1,0 +1,1 @@
+"""The shop service: products, users and orders over a layered FastAPI + SQLAlchemy core."""

@@ -1,0 +1,1 @@
+"""The HTTP face of the shop: FastAPI app, routes, schemas, error handling and middleware."""

@@ -1,0 +1,127 @@
+"""RFC 9457 problem details: the one shape of every error the API returns."""
+
+from http import HTTPStatus
+from typing import Any, cast
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
+
+from shop.api.schemas.problems import Problem, ValidationProblem
+from shop.domain.errors import (
+    Conflict,
+    DomainError,
+    InvalidInput,
+    NotFound,
+    PreconditionFailed,
+    StorageUnavailable,
+)
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+RETRY_AFTER_SECONDS = "2"
+
+_STATUS_OF_DOMAIN_ERROR: tuple[tuple[type[DomainError], int], ...] = (
+    (NotFound, 404),
+    (Conflict, 409),
+    (InvalidInput, 422),
+    (PreconditionFailed, 412),
+    (StorageUnavailable, 503),
+)
+
+
+class ProblemResponse(JSONResponse):
+    media_type = PROBLEM_MEDIA_TYPE
+
+
+def problem_response(
+    status: int,
+    instance: str,
+    detail: str | None = None,
+    *,
+    title: str | None = None,
+    problem_type: str = "about:blank",
+    headers: dict[str, str] | None = None,
+    **extensions: Any,
+) -> ProblemResponse:
+    phrase = HTTPStatus(status).phrase
+    body = {
+        "type": problem_type,
+        "title": title or phrase,
+        "status": status,
+        "detail": detail or phrase,
+        "instance": instance,
+        **extensions,
+    }
+    if status == 503:
+        headers = {"Retry-After": RETRY_AFTER_SECONDS, **(headers or {})}
+    return ProblemResponse(body, status_code=status, headers=headers)
+
+
+def _slug(error: DomainError) -> str:
+    name = type(error).__name__
+    return "".join(f"-{c.lower()}" if c.isupper() else c for c in name).lstrip("-")
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method some route serves at this path (Starlette names only the first route's)."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches(request.scope)
+        if match is not Match.NONE:
+            methods |= getattr(route, "methods", None) or set()
+    return ", ".join(sorted(methods))
+
+
+async def _on_http_exception(request: Request, exc: Exception) -> Response:
+    error = cast(StarletteHTTPException, exc)
+    headers = dict(error.headers or {})
+    if error.status_code == 405:
+        headers["Allow"] = _allowed_methods(request)
+    detail = error.detail if isinstance(error.detail, str) else None
+    return problem_response(error.status_code, request.url.path, detail, headers=headers)
+
+
+async def _on_validation_error(request: Request, exc: Exception) -> Response:
+    error = cast(RequestValidationError, exc)
+    # Only where, what and which kind: the rejected input itself may be a password.
+    errors = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in error.errors()]
+    return problem_response(
+        422, request.url.path, "The request is not valid; see errors.", errors=errors
+    )
+
+
+async def _on_domain_error(request: Request, exc: Exception) -> Response:
+    error = cast(DomainError, exc)
+    status = next(code for kind, code in _STATUS_OF_DOMAIN_ERROR if isinstance(error, kind))
+    extensions: dict[str, Any] = {}
+    if isinstance(error, InvalidInput):
+        loc = [error.field] if error.field else []
+        extensions["errors"] = [{"loc": loc, "msg": error.detail, "type": _slug(error)}]
+    return problem_response(
+        status,
+        request.url.path,
+        error.detail,
+        title=error.title,
+        problem_type=f"urn:problem:shop:{_slug(error)}",
+        **extensions,
+    )
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(StarletteHTTPException, _on_http_exception)
+    app.add_exception_handler(RequestValidationError, _on_validation_error)
+    app.add_exception_handler(DomainError, _on_domain_error)
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` entries documenting problem+json bodies for `statuses`."""
+    return {
+        status: {
+            "model": ValidationProblem if status == 422 else Problem,
+            "description": HTTPStatus(status).phrase,
+            "content": {PROBLEM_MEDIA_TYPE: {}},
+        }
+        for status in statuses
+    }

@@ -1,0 +1,124 @@
+"""The catalogue: list, read, create, update and delete products."""
+
+from decimal import Decimal
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+
+from shop.api.dependencies import product_service
+from shop.api.etags import etag_of, matches_if_none_match, versions_in_if_match
+from shop.api.problems import problem_responses
+from shop.api.schemas.fields import DB_INT_MAX
+from shop.api.schemas.pages import Page
+from shop.api.schemas.products import (
+    ProductCreate,
+    ProductOut,
+    ProductSort,
+    ProductUpdate,
+    SearchText,
+)
+from shop.domain.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from shop.domain.product_service import ProductService
+from shop.domain.products import MAX_PRICE, ProductFilter, ProductOrdering
+
+router = APIRouter(prefix="/products", tags=["products"])
+
+Products = Annotated[ProductService, Depends(product_service)]
+ProductId = Annotated[int, Path(ge=1, le=DB_INT_MAX, description="The product's id.")]
+PriceBound = Annotated[
+    Decimal | None,
+    Query(ge=0, le=MAX_PRICE, max_digits=12, decimal_places=2, allow_inf_nan=False),
+]
+
+_ETAG_HEADER = {"ETag": {"description": "The product's version.", "schema": {"type": "string"}}}
+
+
+@router.get("", responses=problem_responses(422, 503))
+async def list_products(
+    service: Products,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
+    cursor: Annotated[
+        str | None, Query(max_length=512, description="`next_cursor` of the previous page.")
+    ] = None,
+    q: Annotated[
+        SearchText | None, Query(description="Case-insensitive search in the name.")
+    ] = None,
+    min_price: PriceBound = None,
+    max_price: PriceBound = None,
+    in_stock: Annotated[
+        bool | None, Query(description="true: quantity above 0; false: sold out.")
+    ] = None,
+    sort: ProductSort = ProductSort.ID,
+) -> Page[ProductOut]:
+    page = await service.list_products(
+        ProductFilter(name_contains=q, min_price=min_price, max_price=max_price, in_stock=in_stock),
+        ProductOrdering.parse(sort),
+        limit,
+        cursor,
+    )
+    return Page(items=[ProductOut.of(p) for p in page.items], next_cursor=page.next_cursor)
+
+
+@router.get(
+    "/{product_id}",
+    response_model=ProductOut,
+    responses={
+        200: {"headers": _ETAG_HEADER},
+        304: {"description": "Not modified: If-None-Match names the current version."},
+        **problem_responses(404, 422, 503),
+    },
+)
+async def get_product(
+    product_id: ProductId,
+    service: Products,
+    response: Response,
+    if_none_match: Annotated[str | None, Header()] = None,
+) -> ProductOut | Response:
+    product = await service.get_product(product_id)
+    if matches_if_none_match(if_none_match, product):
+        return Response(status_code=304, headers={"ETag": etag_of(product)})
+    response.headers["ETag"] = etag_of(product)
+    return ProductOut.of(product)
+
+
+@router.post(
+    "",
+    status_code=201,
+    responses={
+        201: {"headers": {**_ETAG_HEADER, "Location": {"schema": {"type": "string"}}}},
+        **problem_responses(422, 503),
+    },
+)
+async def create_product(
+    body: ProductCreate, service: Products, request: Request, response: Response
+) -> ProductOut:
+    product = await service.create_product(body.to_new_product())
+    response.headers["Location"] = request.app.url_path_for("get_product", product_id=product.id)
+    response.headers["ETag"] = etag_of(product)
+    return ProductOut.of(product)
+
+
+@router.patch(
+    "/{product_id}",
+    responses={200: {"headers": _ETAG_HEADER}, **problem_responses(404, 412, 422, 503)},
+)
+async def update_product(
+    product_id: ProductId,
+    body: ProductUpdate,
+    service: Products,
+    response: Response,
+    if_match: Annotated[
+        str | None, Header(description="Update only if the product is still at this ETag.")
+    ] = None,
+) -> ProductOut:
+    product = await service.update_product(
+        product_id, body.changes(), versions_in_if_match(if_match)
+    )
+    response.headers["ETag"] = etag_of(product)
+    return ProductOut.of(product)
+
+
+@router.delete("/{product_id}", status_code=204, responses=problem_responses(404, 409, 422, 503))
+async def delete_product(product_id: ProductId, service: Products) -> Response:
+    await service.delete_product(product_id)
+    return Response(status_code=204)

@@ -1,0 +1,111 @@
+"""Products on the wire."""
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Self
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic.json_schema import SkipJsonSchema
+
+from shop.api.schemas.fields import (
+    NO_NUL,
+    NOT_BLANK_NO_NUL,
+    PlainText,
+    PriceIn,
+    PriceOut,
+)
+from shop.domain.products import (
+    MAX_DESCRIPTION_LENGTH,
+    MAX_NAME_LENGTH,
+    MAX_QUANTITY,
+    NewProduct,
+    Product,
+    ProductChanges,
+)
+
+ProductName = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=MAX_NAME_LENGTH, pattern=NOT_BLANK_NO_NUL),
+    Field(examples=["Espresso machine"]),
+]
+Description = Annotated[
+    PlainText, Field(max_length=MAX_DESCRIPTION_LENGTH, examples=["15 bar, stainless steel"])
+]
+StockQuantity = Annotated[int, Field(ge=0, le=MAX_QUANTITY, strict=True, examples=[12])]
+
+
+class ProductCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: ProductName
+    description: Description | None = None
+    price: PriceIn
+    quantity: StockQuantity
+
+    def to_new_product(self) -> NewProduct:
+        return NewProduct(
+            name=self.name, description=self.description, price=self.price, quantity=self.quantity
+        )
+
+
+class ProductUpdate(BaseModel):
+    """Any subset of the fields; `description` may be set to null, the others may not.
+
+    Only the fields sent are read (`model_fields_set`), so the None defaults never leak out.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    # SkipJsonSchema: None is only the "not sent" default; the schema does not offer null.
+    name: ProductName | SkipJsonSchema[None] = None
+    description: Description | None = None
+    price: PriceIn | SkipJsonSchema[None] = None
+    quantity: StockQuantity | SkipJsonSchema[None] = None
+
+    @model_validator(mode="after")
+    def _only_description_is_nullable(self) -> Self:
+        for field in ("name", "price", "quantity"):
+            if field in self.model_fields_set and getattr(self, field) is None:
+                raise ValueError(f"{field} cannot be null")
+        return self
+
+    def changes(self) -> ProductChanges:
+        return ProductChanges(**self.model_dump(include=self.model_fields_set))
+
+
+class ProductOut(BaseModel):
+    id: int = Field(examples=[42])
+    name: str = Field(examples=["Espresso machine"])
+    description: str | None = Field(examples=["15 bar, stainless steel"])
+    price: PriceOut
+    quantity: int = Field(examples=[12], description="Stock on hand.")
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, product: Product) -> "ProductOut":
+        return cls(
+            id=product.id,
+            name=product.name,
+            description=product.description,
+            price=product.price,
+            quantity=product.quantity,
+            created_at=product.created_at,
+            updated_at=product.updated_at,
+        )
+
+
+class ProductSort(StrEnum):
+    ID = "id"
+    ID_DESC = "-id"
+    NAME = "name"
+    NAME_DESC = "-name"
+    PRICE = "price"
+    PRICE_DESC = "-price"
+    CREATED_AT = "created_at"
+    CREATED_AT_DESC = "-created_at"
+
+
+SearchText = Annotated[
+    str, StringConstraints(min_length=1, max_length=MAX_NAME_LENGTH, pattern=NO_NUL)
+]

@@ -1,0 +1,28 @@
+"""The dependency-injector container: settings -> engine -> sessions -> unit of work -> services.
+
+The only module that knows every layer. Tests override its providers instead of patching.
+"""
+
+from dependency_injector import containers, providers
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from shop.domain.product_service import ProductService
+from shop.infrastructure.database import create_engine, database_url
+from shop.infrastructure.migrations import DatabaseReadinessProbe, alembic_config, head_revision
+from shop.infrastructure.unit_of_work import SqlAlchemyUnitOfWork
+from shop.settings import Settings
+
+
+class Container(containers.DeclarativeContainer):
+    settings = providers.Singleton(Settings)
+
+    database_url = providers.Singleton(database_url, settings)
+    engine = providers.Singleton(create_engine, settings, database_url)
+    session_factory = providers.Singleton(async_sessionmaker, engine, expire_on_commit=False)
+    unit_of_work = providers.Factory(SqlAlchemyUnitOfWork, session_factory)
+
+    alembic_config = providers.Singleton(alembic_config, settings.provided.alembic_config)
+    migration_head = providers.Singleton(head_revision, alembic_config)
+    readiness_probe = providers.Factory(DatabaseReadinessProbe, engine, migration_head)
+
+    product_service = providers.Factory(ProductService, unit_of_work)

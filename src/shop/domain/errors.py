@@ -1,0 +1,41 @@
+"""What can go wrong, in the shop's own words.
+
+Each error belongs to one family (not found, conflict, invalid input, ...); the API maps a
+family to one HTTP status, so a new error needs no new handler.
+"""
+
+
+class DomainError(Exception):
+    """Base of every error the domain raises on purpose."""
+
+    title = "Domain error"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class NotFound(DomainError):
+    title = "Not found"
+
+
+class Conflict(DomainError):
+    title = "Conflict"
+
+
+class InvalidInput(DomainError):
+    title = "Invalid input"
+
+    def __init__(self, detail: str, field: str | None = None) -> None:
+        super().__init__(detail)
+        self.field = field
+
+
+class PreconditionFailed(DomainError):
+    title = "Precondition failed"
+
+
+class StorageUnavailable(DomainError):
+    """The database cannot be reached; the request may succeed when retried."""
+
+    title = "Service unavailable"

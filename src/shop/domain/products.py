@@ -1,0 +1,291 @@
+"""Products: what the shop sells, at what price, and how many are on the shelf."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from enum import Enum, StrEnum
+from typing import Protocol, TypeAlias
+
+from shop.domain.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
+from shop.domain.pagination import CursorValue, InvalidCursor
+
+MAX_NAME_LENGTH = 200
+MAX_DESCRIPTION_LENGTH = 5000
+MAX_PRICE = Decimal("9999999999.99")
+MAX_QUANTITY = 2_147_483_647
+CENT = Decimal("0.01")
+
+
+class InvalidProduct(InvalidInput):
+    pass
+
+
+class ProductNotFound(NotFound):
+    def __init__(self, product_id: int) -> None:
+        super().__init__(f"Product {product_id} does not exist.")
+        self.product_id = product_id
+
+
+class ProductInUse(Conflict):
+    def __init__(self, product_id: int) -> None:
+        super().__init__(f"Product {product_id} is referenced by orders and cannot be deleted.")
+        self.product_id = product_id
+
+
+class StaleProduct(PreconditionFailed):
+    def __init__(self, product_id: int) -> None:
+        super().__init__(
+            f"Product {product_id} has changed since the version named in If-Match; "
+            "fetch it again and retry."
+        )
+        self.product_id = product_id
+
+
+class OutOfStock(Conflict):
+    def __init__(self, product_id: int, name: str, requested: int, available: int) -> None:
+        super().__init__(
+            f"Not enough stock of product {product_id} ({name!r}): "
+            f"{requested} requested, {available} available."
+        )
+        self.product_id = product_id
+        self.requested = requested
+        self.available = available
+
+
+def checked_name(name: str) -> str:
+    if not name.strip():
+        raise InvalidProduct("A product name must not be blank.", field="name")
+    if len(name) > MAX_NAME_LENGTH:
+        raise InvalidProduct(
+            f"A product name is at most {MAX_NAME_LENGTH} characters.", field="name"
+        )
+    return name
+
+
+def checked_description(description: str | None) -> str | None:
+    if description is not None and len(description) > MAX_DESCRIPTION_LENGTH:
+        raise InvalidProduct(
+            f"A description is at most {MAX_DESCRIPTION_LENGTH} characters.", field="description"
+        )
+    return description
+
+
+def checked_price(price: Decimal) -> Decimal:
+    """Return the price with exactly two places, or refuse it."""
+    if not price.is_finite() or price < 0 or price > MAX_PRICE:
+        raise InvalidProduct(f"A price is a finite amount from 0 to {MAX_PRICE}.", field="price")
+    try:
+        exact = price.quantize(CENT)
+    except InvalidOperation:
+        raise InvalidProduct("A price has at most 2 decimal places.", field="price") from None
+    if exact != price:
+        raise InvalidProduct("A price has at most 2 decimal places.", field="price")
+    return exact
+
+
+def checked_quantity(quantity: int) -> int:
+    if not 0 <= quantity <= MAX_QUANTITY:
+        raise InvalidProduct(
+            f"A stock quantity is a whole number from 0 to {MAX_QUANTITY}.", field="quantity"
+        )
+    return quantity
+
+
+@dataclass(frozen=True, slots=True)
+class NewProduct:
+    """A product about to be added; checks the same rules as `Product`."""
+
+    name: str
+    price: Decimal
+    quantity: int
+    description: str | None = None
+
+    def __post_init__(self) -> None:
+        checked_name(self.name)
+        checked_description(self.description)
+        object.__setattr__(self, "price", checked_price(self.price))
+        checked_quantity(self.quantity)
+
+
+class Keep(Enum):
+    """Marks a field that a change leaves as it is."""
+
+    KEEP = "keep"
+
+
+KEEP = Keep.KEEP
+
+
+@dataclass(frozen=True, slots=True)
+class ProductChanges:
+    """A partial update: every field left at KEEP stays as it is."""
+
+    name: str | Keep = KEEP
+    description: str | Keep | None = KEEP
+    price: Decimal | Keep = KEEP
+    quantity: int | Keep = KEEP
+
+
+@dataclass(eq=False, slots=True)
+class Product:
+    """A product in the catalogue; `quantity` is the stock on hand, `version` counts its updates."""
+
+    id: int
+    name: str
+    description: str | None
+    price: Decimal
+    quantity: int
+    created_at: datetime
+    updated_at: datetime
+    version: int = 1
+
+    def apply(self, changes: ProductChanges) -> bool:
+        """Apply a partial update; return whether anything changed."""
+        before = (self.name, self.description, self.price, self.quantity)
+        if not isinstance(changes.name, Keep):
+            self.name = checked_name(changes.name)
+        if not isinstance(changes.description, Keep):
+            self.description = checked_description(changes.description)
+        if not isinstance(changes.price, Keep):
+            self.price = checked_price(changes.price)
+        if not isinstance(changes.quantity, Keep):
+            self.quantity = checked_quantity(changes.quantity)
+        return before != (self.name, self.description, self.price, self.quantity)
+
+    def reserve(self, amount: int) -> None:
+        """Take `amount` from the shelf, refusing to go below zero."""
+        if amount <= 0:
+            raise InvalidProduct("A reservation takes at least one item.", field="quantity")
+        if amount > self.quantity:
+            raise OutOfStock(self.id, self.name, amount, self.quantity)
+        self.quantity -= amount
+
+    def release(self, amount: int) -> None:
+        """Put `amount` back on the shelf."""
+        if amount <= 0:
+            raise InvalidProduct("A release returns at least one item.", field="quantity")
+        self.quantity = checked_quantity(self.quantity + amount)
+
+    def matches(self, versions: frozenset[int] | None) -> bool:
+        """Whether this product is at one of `versions` (None: any version will do)."""
+        return versions is None or self.version in versions
+
+
+class ProductSortField(StrEnum):
+    ID = "id"
+    NAME = "name"
+    PRICE = "price"
+    CREATED_AT = "created_at"
+
+
+SortValue: TypeAlias = int | str | Decimal | datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ProductOrdering:
+    """A sort order of the catalogue; ties are broken by id in the same direction."""
+
+    field: ProductSortField = ProductSortField.ID
+    descending: bool = False
+
+    @classmethod
+    def parse(cls, text: str) -> "ProductOrdering":
+        """Read `price`, `-price`, ... as the API spells them."""
+        descending = text.startswith("-")
+        try:
+            field = ProductSortField(text.removeprefix("-"))
+        except ValueError:
+            allowed = ", ".join(f"{f}, -{f}" for f in ProductSortField)
+            raise InvalidInput(f"Unknown sort order; use one of {allowed}.", "sort") from None
+        return cls(field, descending)
+
+    def __str__(self) -> str:
+        return f"-{self.field}" if self.descending else str(self.field)
+
+    def key_of(self, product: Product) -> list[CursorValue]:
+        """The position of `product` in this order, as plain values for a cursor."""
+        if self.field is ProductSortField.ID:
+            return [product.id]
+        value = getattr(product, self.field)
+        text = value.isoformat() if isinstance(value, datetime) else str(value)
+        return [text, product.id]
+
+    def key_from(self, values: list[CursorValue]) -> tuple[SortValue, ...]:
+        """Typed sort key from cursor values made by `key_of`, or InvalidCursor."""
+        *head, last_id = values
+        if not isinstance(last_id, int):
+            raise InvalidCursor
+        if self.field is ProductSortField.ID:
+            return (last_id,)
+        (raw,) = head
+        if not isinstance(raw, str):
+            raise InvalidCursor
+        return (self._typed(raw), last_id)
+
+    def _typed(self, raw: str) -> SortValue:
+        try:
+            if self.field is ProductSortField.PRICE:
+                value = Decimal(raw)
+                if not value.is_finite():
+                    raise InvalidCursor
+                return value
+            if self.field is ProductSortField.CREATED_AT:
+                return datetime.fromisoformat(raw)
+        except (ValueError, ArithmeticError):
+            raise InvalidCursor from None
+        return raw
+
+    @property
+    def arity(self) -> int:
+        return 1 if self.field is ProductSortField.ID else 2
+
+
+@dataclass(frozen=True, slots=True)
+class ProductFilter:
+    """Which products a listing shows; every criterion left at None is not applied."""
+
+    name_contains: str | None = None
+    min_price: Decimal | None = None
+    max_price: Decimal | None = None
+    in_stock: bool | None = None
+
+    def __post_init__(self) -> None:
+        for field, bound in (("min_price", self.min_price), ("max_price", self.max_price)):
+            if bound is not None and (not bound.is_finite() or bound < 0 or bound > MAX_PRICE):
+                raise InvalidInput(f"{field} is a price from 0 to {MAX_PRICE}.", field)
+        if (
+            self.min_price is not None
+            and self.max_price is not None
+            and self.min_price > self.max_price
+        ):
+            raise InvalidInput("min_price must not exceed max_price.", "min_price")
+
+
+class ProductRepository(Protocol):
+    """The catalogue as a collection; implementations never leak their storage upwards."""
+
+    async def get(self, product_id: int) -> Product | None: ...
+
+    async def get_for_update(self, product_id: int) -> Product | None:
+        """Like `get`, and holds the product against concurrent changes until the unit ends."""
+        ...
+
+    async def add(self, new: NewProduct) -> Product: ...
+
+    async def save(self, product: Product) -> None:
+        """Store the product's changes; bumps its version and `updated_at` in place."""
+        ...
+
+    async def remove(self, product_id: int) -> bool:
+        """Delete the product; False when it did not exist, ProductInUse when orders need it."""
+        ...
+
+    async def list_page(
+        self,
+        criteria: ProductFilter,
+        ordering: ProductOrdering,
+        after: tuple[SortValue, ...] | None,
+        limit: int,
+    ) -> list[Product]:
+        """Up to `limit` products in `ordering`, starting after the key `after`."""
+        ...

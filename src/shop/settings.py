@@ -1,0 +1,75 @@
+"""Configuration, read from the environment and `.env` by the app, the CLI and Alembic alike."""
+
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import Field, PositiveInt, SecretStr, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+class Settings(BaseSettings):
+    """Every setting of the service; the environment variable is the field name in upper case."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    shop_env: Environment = Environment.DEVELOPMENT
+    shop_data_dir: Path = Field(
+        default=Path(".data"),
+        description="Where the embedded PostgreSQL and generated development secrets live.",
+    )
+
+    database_url: SecretStr | None = Field(
+        default=None, description="Overrides the POSTGRES_* settings when set."
+    )
+    postgres_user: str = "postgres"
+    postgres_password: SecretStr = SecretStr("")
+    postgres_host: str | None = None
+    postgres_port: int = Field(default=5432, ge=1, le=65535)
+    postgres_db: str = "shop"
+
+    db_pool_size: PositiveInt = 5
+    db_max_overflow: int = Field(default=10, ge=0)
+    db_pool_recycle: int = Field(
+        default=3600, description="Seconds before a connection is renewed."
+    )
+    db_pool_pre_ping: bool = True
+    db_connect_timeout: float = Field(
+        default=10.0, gt=0, description="Seconds to wait for the database at start-up."
+    )
+    db_statement_timeout: float = Field(
+        default=30.0, gt=0, description="Seconds a single statement may run before it is cancelled."
+    )
+
+    alembic_config: Path = Field(
+        default=Path("alembic.ini"), description="The Alembic configuration, for the schema head."
+    )
+
+    @property
+    def uses_embedded_database(self) -> bool:
+        """True when no server is configured, so the embedded PostgreSQL is used."""
+        return self.database_url is None and self.postgres_host is None
+
+
+class ConfigurationError(RuntimeError):
+    """A setting is invalid; the message names it, in one line."""
+
+
+def load_settings() -> Settings:
+    """Read the settings, turning a validation error into one line that names the setting."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        first = error.errors()[0]
+        name = str(first["loc"][0]).upper() if first["loc"] else "settings"
+        shown = (
+            ""
+            if "password" in name.lower() or "secret" in name.lower()
+            else (f" (got {first['input']!r})" if isinstance(first.get("input"), str | int) else "")
+        )
+        raise ConfigurationError(f"invalid setting {name}: {first['msg']}{shown}") from None
