@@ -1,0 +1,140 @@
+"""In-memory stand-ins for the storage, obeying the same interfaces as the real ones."""
+
+import copy
+import itertools
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Self
+
+from shop.domain.products import (
+    NewProduct,
+    Product,
+    ProductFilter,
+    ProductInUse,
+    ProductOrdering,
+    ProductSortField,
+    SortValue,
+)
+from shop.domain.unit_of_work import AbstractUnitOfWork
+
+
+class FakeClock:
+    """A clock that moves one millisecond per reading, so timestamps are distinct and ordered."""
+
+    def __init__(self) -> None:
+        self._now = datetime(2026, 1, 1, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        self._now += timedelta(milliseconds=1)
+        return self._now
+
+
+class InMemoryProductRepository:
+    def __init__(self, rows: dict[int, Product], referenced: set[int], clock: FakeClock) -> None:
+        self.rows = rows
+        self.referenced = referenced
+        self._clock = clock
+        self._ids = itertools.count(max(rows, default=0) + 1)
+
+    async def get(self, product_id: int) -> Product | None:
+        found = self.rows.get(product_id)
+        return None if found is None else replace(found)
+
+    async def get_for_update(self, product_id: int) -> Product | None:
+        return await self.get(product_id)
+
+    async def add(self, new: NewProduct) -> Product:
+        now = self._clock()
+        product = Product(
+            id=next(self._ids),
+            name=new.name,
+            description=new.description,
+            price=new.price,
+            quantity=new.quantity,
+            created_at=now,
+            updated_at=now,
+        )
+        self.rows[product.id] = replace(product)
+        return product
+
+    async def save(self, product: Product) -> None:
+        product.version += 1
+        product.updated_at = self._clock()
+        self.rows[product.id] = replace(product)
+
+    async def remove(self, product_id: int) -> bool:
+        if product_id in self.referenced:
+            raise ProductInUse(product_id)
+        return self.rows.pop(product_id, None) is not None
+
+    async def list_page(
+        self,
+        criteria: ProductFilter,
+        ordering: ProductOrdering,
+        after: tuple[SortValue, ...] | None,
+        limit: int,
+    ) -> list[Product]:
+        def key(p: Product) -> tuple[SortValue, ...]:
+            if ordering.field is ProductSortField.ID:
+                return (p.id,)
+            return (getattr(p, ordering.field), p.id)
+
+        chosen = sorted(
+            (p for p in self.rows.values() if _matches(p, criteria)),
+            key=key,  # type: ignore[arg-type, return-value]
+            reverse=ordering.descending,
+        )
+        if after is not None:
+            chosen = [
+                p
+                for p in chosen
+                if (key(p) < after if ordering.descending else key(p) > after)  # type: ignore[operator]
+            ]
+        return [replace(p) for p in chosen[:limit]]
+
+
+def _matches(product: Product, criteria: ProductFilter) -> bool:
+    if criteria.name_contains and criteria.name_contains.lower() not in product.name.lower():
+        return False
+    if criteria.min_price is not None and product.price < criteria.min_price:
+        return False
+    if criteria.max_price is not None and product.price > criteria.max_price:
+        return False
+    if criteria.in_stock is not None and (product.quantity > 0) != criteria.in_stock:
+        return False
+    return True
+
+
+class FakeUnitOfWork(AbstractUnitOfWork):
+    """Works on a copy of the committed state; `commit()` publishes it, anything else drops it."""
+
+    def __init__(self) -> None:
+        self.committed_products: dict[int, Product] = {}
+        self.referenced_products: set[int] = set()
+        self.clock = FakeClock()
+        self.commits = 0
+
+    async def __aenter__(self) -> Self:
+        self.products = InMemoryProductRepository(
+            copy.deepcopy(self.committed_products), self.referenced_products, self.clock
+        )
+        return self
+
+    async def commit(self) -> None:
+        self.committed_products = copy.deepcopy(self.products.rows)
+        self.commits += 1
+
+    async def rollback(self) -> None:
+        self.products.rows = copy.deepcopy(self.committed_products)
+
+
+def a_new_product(**overrides: object) -> NewProduct:
+    fields: dict[str, object] = {
+        "name": "Espresso machine",
+        "description": "15 bar",
+        "price": Decimal("199.90"),
+        "quantity": 5,
+    }
+    fields.update(overrides)
+    return NewProduct(**fields)  # type: ignore[arg-type]

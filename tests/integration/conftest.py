@@ -1,0 +1,163 @@
+"""Throwaway PostgreSQL for the integration tests.
+
+Where the server comes from, in this order: TEST_DATABASE_URL (a server you name), a Docker
+engine that answers (testcontainers), else an embedded PostgreSQL in a temporary directory.
+One server per test session; the migrations build one template database once, and every
+test gets its own fresh copy of it, dropped afterwards.
+"""
+
+import os
+import tempfile
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from dependency_injector import providers
+from fastapi import FastAPI
+from httpx import ASGITransport, AsyncClient
+from sqlalchemy import URL, make_url, text
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import NullPool
+
+from shop.api.app import create_app
+from shop.container import Container
+from shop.infrastructure.embedded_postgres import start_embedded_postgres
+from shop.infrastructure.migrations import alembic_config, upgrade
+from shop.settings import Settings
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _docker_answers() -> bool:
+    if not (os.environ.get("DOCKER_HOST") or Path("/var/run/docker.sock").exists()):
+        return False
+    try:
+        import docker
+
+        docker.from_env(timeout=1).ping()
+    except Exception:
+        return False
+    return True
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[URL]:
+    """An administrative URL (database `postgres`) of a server the tests may create databases on."""
+    if named := os.environ.get("TEST_DATABASE_URL"):
+        yield make_url(named).set(drivername="postgresql+asyncpg")
+        return
+    if _docker_answers():
+        from testcontainers.postgres import PostgresContainer
+
+        with PostgresContainer("postgres:17-alpine", driver="asyncpg") as container:
+            yield make_url(container.get_connection_url()).set(database="postgres")
+        return
+    data_dir = Path(tempfile.gettempdir()) / f"shop-test-pg-{uuid.uuid4().hex[:8]}"
+    try:
+        # The server stops and its directory is deleted when the test process exits.
+        url = start_embedded_postgres(data_dir, "postgres", keep=False)
+    except Exception as error:
+        pytest.fail(
+            "No PostgreSQL for the integration tests: TEST_DATABASE_URL is unset, no Docker "
+            f"engine answers, and the embedded server did not start ({type(error).__name__}: "
+            f"{error}). Set TEST_DATABASE_URL=postgresql://user:pass@host/postgres to use a "
+            "server of your own.",
+            pytrace=False,
+        )
+    yield url
+
+
+async def execute_autocommit(server: URL, *statements: str) -> None:
+    engine = create_async_engine(server, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    try:
+        async with engine.connect() as connection:
+            for statement in statements:
+                await connection.execute(text(statement))
+    finally:
+        await engine.dispose()
+
+
+async def create_database(server: URL, prefix: str, template: str | None = None) -> URL:
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    template_clause = f' TEMPLATE "{template}"' if template else ""
+    await execute_autocommit(server, f'CREATE DATABASE "{name}"{template_clause}')
+    return server.set(database=name)
+
+
+async def drop_database(url: URL) -> None:
+    server = url.set(database="postgres")
+    await execute_autocommit(server, f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)')
+
+
+async def migrate(url: URL, revision: str = "head") -> None:
+    engine = create_async_engine(url, poolclass=NullPool)
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(upgrade, alembic_config(PROJECT_ROOT / "alembic.ini"), revision)
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+async def template_database(postgres_server: URL) -> AsyncIterator[str]:
+    """A database migrated to head, copied for each test (copying beats migrating each time)."""
+    url = await create_database(postgres_server, "shop_template")
+    await migrate(url)
+    yield str(url.database)
+    await drop_database(url)
+
+
+@pytest.fixture
+async def database_url(postgres_server: URL, template_database: str) -> AsyncIterator[URL]:
+    """A fresh database at the migration head, for this test alone."""
+    url = await create_database(postgres_server, "shop_test", template=template_database)
+    yield url
+    await drop_database(url)
+
+
+@pytest.fixture
+async def empty_database_url(postgres_server: URL) -> AsyncIterator[URL]:
+    """A fresh database with no schema at all, for the migration tests."""
+    url = await create_database(postgres_server, "shop_empty")
+    yield url
+    await drop_database(url)
+
+
+def settings_for(url: URL, **overrides: Any) -> Settings:
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        shop_env="test",
+        database_url=url.render_as_string(hide_password=False),
+        alembic_config=PROJECT_ROOT / "alembic.ini",
+        **overrides,
+    )
+
+
+@pytest.fixture
+def container(database_url: URL) -> Container:
+    container = Container()
+    container.settings.override(providers.Object(settings_for(database_url)))
+    return container
+
+
+@pytest.fixture
+async def app(container: Container) -> AsyncIterator[FastAPI]:
+    app = create_app(container)
+    async with app.router.lifespan_context(app):
+        yield app
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[AsyncClient]:
+    async with AsyncClient(transport=ASGITransport(app=app), base_url="http://shop.test") as c:
+        yield c
+
+
+@pytest.fixture
+async def db(database_url: URL) -> AsyncIterator[AsyncEngine]:
+    """Direct access to the test's database, to check the rows behind the API's answers."""
+    engine = create_async_engine(database_url, poolclass=NullPool)
+    yield engine
+    await engine.dispose()
