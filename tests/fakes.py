@@ -101,9 +101,7 @@ def _matches(product: Product, criteria: ProductFilter) -> bool:
         return False
     if criteria.max_price is not None and product.price > criteria.max_price:
         return False
-    if criteria.in_stock is not None and (product.quantity > 0) != criteria.in_stock:
-        return False
-    return True
+    return criteria.in_stock is None or (product.quantity > 0) == criteria.in_stock
 
 
 class FakeUnitOfWork(AbstractUnitOfWork):

@@ -95,7 +95,9 @@ async def migrate(url: URL, revision: str = "head") -> None:
     engine = create_async_engine(url, poolclass=NullPool)
     try:
         async with engine.begin() as connection:
-            await connection.run_sync(upgrade, alembic_config(PROJECT_ROOT / "alembic.ini"), revision)
+            await connection.run_sync(
+                upgrade, alembic_config(PROJECT_ROOT / "alembic.ini"), revision
+            )
     finally:
         await engine.dispose()
 

@@ -1,0 +1,160 @@
+"""The Alembic history: one head, up and down step by step, no drift, data kept."""
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import URL, Connection, inspect, text
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.pool import NullPool
+
+from shop.infrastructure.migrations import alembic_config, current_revision, downgrade, upgrade
+from shop.infrastructure.tables import metadata
+from tests.integration.conftest import PROJECT_ROOT, migrate
+
+CONFIG = alembic_config(PROJECT_ROOT / "alembic.ini")
+SCRIPTS = ScriptDirectory.from_config(CONFIG)
+SEED_HEAD = "b7e3c9d1f432"  # the seed's third migration: orders as (user, product, quantity)
+
+
+def history() -> list[str]:
+    """Every revision from the first to the head."""
+    return [script.revision for script in reversed(list(SCRIPTS.walk_revisions()))]
+
+
+async def on(url: URL, work: Callable[[Connection], Any]) -> Any:
+    engine = create_async_engine(url, poolclass=NullPool)
+    try:
+        async with engine.begin() as connection:
+            return await connection.run_sync(work)
+    finally:
+        await engine.dispose()
+
+
+def test_the_history_has_a_single_head() -> None:
+    assert len(SCRIPTS.get_heads()) == 1
+
+
+def test_the_history_replays_the_seed_first() -> None:
+    assert history()[:3] == ["5c1e0a3f2b10", "8d2f4b6a9c21", SEED_HEAD]
+
+
+def test_every_migration_has_a_downgrade_that_does_something() -> None:
+    for script in SCRIPTS.walk_revisions():
+        source = Path(script.path).read_text()
+        body = source.split("def downgrade() -> None:", 1)[1]
+        assert "op." in body, f"{script.revision} has an empty downgrade"
+
+
+async def test_upgrading_an_empty_database_leaves_no_drift_from_the_models(
+    empty_database_url: URL,
+) -> None:
+    await migrate(empty_database_url)
+
+    def drift(connection: Connection) -> list[Any]:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        return list(compare_metadata(context, metadata))
+
+    assert await on(empty_database_url, drift) == []
+    assert await on(empty_database_url, current_revision) == SCRIPTS.get_current_head()
+
+
+async def test_downgrading_step_by_step_to_base_and_up_again(empty_database_url: URL) -> None:
+    await migrate(empty_database_url)
+    revisions = history()
+    for expected in [*reversed(revisions[:-1]), None]:
+        await on(empty_database_url, lambda c: downgrade(c, CONFIG, "-1"))
+        assert await on(empty_database_url, current_revision) == expected
+
+    def tables(connection: Connection) -> set[str]:
+        return set(inspect(connection).get_table_names()) - {"alembic_version"}
+
+    assert await on(empty_database_url, tables) == set()
+    for expected in revisions:
+        await on(empty_database_url, lambda c: upgrade(c, CONFIG, "+1"))
+        assert await on(empty_database_url, current_revision) == expected
+
+
+async def test_seed_data_survives_the_upgrade_and_the_way_back(empty_database_url: URL) -> None:
+    await migrate(empty_database_url, SEED_HEAD)
+
+    def seed(connection: Connection) -> None:
+        connection.execute(
+            text(
+                "INSERT INTO products (id, name, description, price, quantity) VALUES "
+                "(1, 'Kettle', NULL, 19.999, 3), (2, 'Mug', 'blue', 4.5, 0)"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO users (id, email, username, hashed_password, created_at) "
+                "VALUES (1, 'ada@example.com', 'ada', 'x', '2024-03-01 12:00:00')"
+            )
+        )
+        connection.execute(
+            text("INSERT INTO orders (id, user_id, product_id, quantity) VALUES (1, 1, 2, 2)")
+        )
+
+    await on(empty_database_url, seed)
+    await migrate(empty_database_url)
+
+    def read(connection: Connection) -> tuple[Any, ...]:
+        prices = connection.execute(text("SELECT id, price FROM products ORDER BY id")).all()
+        created = connection.execute(text("SELECT created_at FROM users")).scalar_one()
+        orders = connection.execute(text("SELECT user_id, product_id FROM orders")).all()
+        return [tuple(p) for p in prices], created.isoformat(), [tuple(o) for o in orders]
+
+    prices, created, orders = await on(empty_database_url, read)
+    assert prices == [(1, Decimal("20.00")), (2, Decimal("4.50"))]
+    assert created == "2024-03-01T12:00:00+00:00"
+    assert orders == [(1, 2)]
+
+    await on(empty_database_url, lambda c: downgrade(c, CONFIG, SEED_HEAD))
+
+    def read_seed(connection: Connection) -> list[tuple[Any, ...]]:
+        query = "SELECT p.name, p.price, o.quantity FROM products p LEFT JOIN orders o "
+        query += "ON o.product_id = p.id ORDER BY p.id"
+        return [tuple(row) for row in connection.execute(text(query))]
+
+    assert await on(empty_database_url, read_seed) == [("Kettle", 20.0, None), ("Mug", 4.5, 2)]
+
+
+def alembic(*args: str, database: URL) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("POSTGRES_")}
+    env["DATABASE_URL"] = database.render_as_string(hide_password=False)
+    return subprocess.run(  # noqa: S603 - the project's own alembic, fixed arguments
+        [str(Path(sys.executable).parent / "alembic"), *args],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize("steps", [("upgrade", "head"), ("check",), ("downgrade", "base")])
+def test_the_alembic_command_line_migrates_checks_and_rolls_back(
+    empty_database_url: URL, steps: tuple[str, ...]
+) -> None:
+    if steps[0] != "upgrade":
+        assert alembic("upgrade", "head", database=empty_database_url).returncode == 0
+    result = alembic(*steps, database=empty_database_url)
+    assert result.returncode == 0, result.stderr
+    if steps == ("check",):
+        assert "No new upgrade operations detected" in result.stdout + result.stderr
+
+
+def test_offline_mode_prints_the_sql_without_a_database(empty_database_url: URL) -> None:
+    result = alembic("upgrade", "head", "--sql", database=empty_database_url)
+    assert result.returncode == 0, result.stderr
+    assert "CREATE TABLE products" in result.stdout
+    assert "ALTER TABLE products ALTER COLUMN price TYPE NUMERIC(12, 2)" in result.stdout
