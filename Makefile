@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test test-unit test-integration lint fmt migrate rollback revision clean
+.PHONY: help install run admin test test-unit test-integration lint fmt migrate rollback revision clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -21,6 +21,10 @@ install: $(INSTALLED) ## build .venv with the service and its development tools
 run: $(INSTALLED) ## migrate, then serve on http://127.0.0.1:8000 (docs at /docs)
 	$(BIN)/alembic upgrade head
 	$(BIN)/shop serve
+
+admin: $(INSTALLED) ## create an administrator: make admin email=you@example.com (password from SHOP_ADMIN_PASSWORD or asked)
+	@test -n "$(email)" || { echo 'usage: make admin email=you@example.com' >&2; exit 2; }
+	$(BIN)/shop create-admin --email "$(email)"
 
 test: $(INSTALLED) ## run every test, unit and integration
 	$(BIN)/pytest

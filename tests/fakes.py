@@ -16,7 +16,9 @@ from shop.domain.products import (
     ProductSortField,
     SortValue,
 )
+from shop.domain.security import AccessToken, Verification
 from shop.domain.unit_of_work import AbstractUnitOfWork
+from shop.domain.users import EmailTaken, InvalidToken, NewUser, Role, User, UsernameTaken
 
 
 class FakeClock:
@@ -104,11 +106,85 @@ def _matches(product: Product, criteria: ProductFilter) -> bool:
     return criteria.in_stock is None or (product.quantity > 0) == criteria.in_stock
 
 
+class InMemoryUserRepository:
+    def __init__(self, rows: dict[int, User], clock: FakeClock) -> None:
+        self.rows = rows
+        self._clock = clock
+        self._ids = itertools.count(max(rows, default=0) + 1)
+
+    async def get(self, user_id: int) -> User | None:
+        found = self.rows.get(user_id)
+        return None if found is None else replace(found)
+
+    async def get_by_email(self, email: str) -> User | None:
+        found = next((u for u in self.rows.values() if u.email == email.lower()), None)
+        return None if found is None else replace(found)
+
+    async def add(self, new: NewUser) -> User:
+        self._check_unique(new.email, new.username, None)
+        user = User(
+            next(self._ids), new.email, new.username, new.password_hash, new.role, self._clock()
+        )
+        self.rows[user.id] = replace(user)
+        return user
+
+    async def save(self, user: User) -> None:
+        self._check_unique(None, user.username, user.id)
+        self.rows[user.id] = replace(user)
+
+    async def list_page(self, after_id: int | None, limit: int) -> list[User]:
+        chosen = sorted(i for i in self.rows if after_id is None or i > after_id)
+        return [replace(self.rows[i]) for i in chosen[:limit]]
+
+    def _check_unique(self, email: str | None, username: str, own_id: int | None) -> None:
+        for other in self.rows.values():
+            if other.id == own_id:
+                continue
+            if email is not None and other.email == email:
+                raise EmailTaken
+            if other.username == username:
+                raise UsernameTaken
+
+
+class FakePasswordHasher:
+    """Readable "hashes"; a hash made under an older scheme verifies and asks to be renewed."""
+
+    scheme = "fake2"
+
+    def __init__(self) -> None:
+        self.verifications = 0
+
+    async def hash(self, password: str) -> str:
+        return f"{self.scheme}:{password}"
+
+    async def verify(self, password: str, password_hash: str) -> Verification:
+        self.verifications += 1
+        scheme, _, hashed = password_hash.partition(":")
+        if hashed != password:
+            return Verification(False)
+        return Verification(True, None if scheme == self.scheme else await self.hash(password))
+
+    async def verify_nothing(self, password: str) -> None:
+        self.verifications += 1
+
+
+class FakeTokenService:
+    def issue(self, user_id: int) -> AccessToken:
+        return AccessToken(f"token-for-{user_id}", 60)
+
+    def user_id_in(self, token: str) -> int:
+        prefix, _, user_id = token.rpartition("-")
+        if prefix != "token-for" or not user_id.isdigit():
+            raise InvalidToken
+        return int(user_id)
+
+
 class FakeUnitOfWork(AbstractUnitOfWork):
     """Works on a copy of the committed state; `commit()` publishes it, anything else drops it."""
 
     def __init__(self) -> None:
         self.committed_products: dict[int, Product] = {}
+        self.committed_users: dict[int, User] = {}
         self.referenced_products: set[int] = set()
         self.clock = FakeClock()
         self.commits = 0
@@ -117,14 +193,17 @@ class FakeUnitOfWork(AbstractUnitOfWork):
         self.products = InMemoryProductRepository(
             copy.deepcopy(self.committed_products), self.referenced_products, self.clock
         )
+        self.users = InMemoryUserRepository(copy.deepcopy(self.committed_users), self.clock)
         return self
 
     async def commit(self) -> None:
         self.committed_products = copy.deepcopy(self.products.rows)
+        self.committed_users = copy.deepcopy(self.users.rows)
         self.commits += 1
 
     async def rollback(self) -> None:
         self.products.rows = copy.deepcopy(self.committed_products)
+        self.users.rows = copy.deepcopy(self.committed_users)
 
 
 def a_new_product(**overrides: object) -> NewProduct:
@@ -136,3 +215,13 @@ def a_new_product(**overrides: object) -> NewProduct:
     }
     fields.update(overrides)
     return NewProduct(**fields)  # type: ignore[arg-type]
+
+
+def a_user(role: Role = Role.CUSTOMER, user_id: int = 1) -> User:
+    return User(
+        user_id, f"user{user_id}@example.com", f"user{user_id}", "fake2:pw", role, datetime.now(UTC)
+    )
+
+
+ADMIN = a_user(Role.ADMIN, user_id=1000)
+CUSTOMER = a_user(Role.CUSTOMER, user_id=1001)

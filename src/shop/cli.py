@@ -1,22 +1,38 @@
 """The `shop` command."""
 
+import asyncio
 import os
+import re
 import sys
+from typing import NoReturn
 
 import click
 import uvicorn
+from sqlalchemy import exc as sa_exc
 
 from shop.api.log_setup import log_config
+from shop.container import Container
+from shop.domain.errors import DomainError
+from shop.domain.users import EmailTaken, User
 from shop.infrastructure.database import database_url
+from shop.infrastructure.tokens import jwt_secret
 from shop.settings import ConfigurationError, Settings, load_settings
+
+ADMIN_PASSWORD_VARIABLE = "SHOP_ADMIN_PASSWORD"  # noqa: S105 - a variable name
+
+
+def _fail(message: str, code: int = 1) -> NoReturn:
+    click.echo(f"shop: {message}", err=True)
+    sys.exit(code)
 
 
 def _settings_or_exit() -> Settings:
     try:
-        return load_settings()
+        settings = load_settings()
+        jwt_secret(settings)
     except ConfigurationError as error:
-        click.echo(f"shop: {error}", err=True)
-        sys.exit(2)
+        _fail(str(error), 2)
+    return settings
 
 
 @click.group()
@@ -48,3 +64,49 @@ def serve(host: str, port: int, workers: int) -> None:
         workers=workers,
         log_config=log_config(),
     )
+
+
+def _username_from(email: str) -> str:
+    """A username from the e-mail's local part, made to fit the username rules."""
+    local = re.sub(r"[^A-Za-z0-9_.-]", "_", email.partition("@")[0])[:50]
+    return local.ljust(3, "_")
+
+
+def _admin_password() -> str:
+    from_environment = os.environ.get(ADMIN_PASSWORD_VARIABLE)
+    if from_environment:
+        return from_environment
+    if not sys.stdin.isatty():
+        _fail(f"set {ADMIN_PASSWORD_VARIABLE}, or run in a terminal to be asked", 2)
+    prompted: str = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return prompted
+
+
+@main.command("create-admin")
+@click.option("--email", required=True, help="The administrator's e-mail address.")
+@click.option("--username", help="Defaults to the part of the e-mail address before the @.")
+def create_admin(email: str, username: str | None) -> None:
+    """Create an administrator (password from SHOP_ADMIN_PASSWORD, or asked for)."""
+    settings = _settings_or_exit()
+    password = _admin_password()
+    try:
+        user = asyncio.run(
+            _create_admin(settings, email, username or _username_from(email), password)
+        )
+    except EmailTaken:
+        _fail(f"a user with the e-mail address {email} already exists; nothing changed")
+    except DomainError as error:
+        _fail(error.detail, 2)
+    except sa_exc.ProgrammingError:
+        _fail("the database schema is missing or old; run `make migrate` first")
+    click.echo(f"created administrator {user.email} (id {user.id}, username {user.username})")
+
+
+async def _create_admin(settings: Settings, email: str, username: str, password: str) -> User:
+    container = Container()
+    container.settings.override(settings)
+    try:
+        user: User = await container.user_service().create_admin(email, username, password)
+    finally:
+        await container.engine().dispose()
+    return user

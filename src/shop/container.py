@@ -7,8 +7,11 @@ from dependency_injector import containers, providers
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from shop.domain.product_service import ProductService
+from shop.domain.user_service import UserService
 from shop.infrastructure.database import create_engine, database_url
 from shop.infrastructure.migrations import DatabaseReadinessProbe, alembic_config, head_revision
+from shop.infrastructure.passwords import Argon2PasswordHasher
+from shop.infrastructure.tokens import JwtTokenService, jwt_secret
 from shop.infrastructure.unit_of_work import SqlAlchemyUnitOfWork
 from shop.settings import Settings
 
@@ -25,4 +28,18 @@ class Container(containers.DeclarativeContainer):
     migration_head = providers.Singleton(head_revision, alembic_config)
     readiness_probe = providers.Factory(DatabaseReadinessProbe, engine, migration_head)
 
+    password_hasher = providers.Singleton(
+        Argon2PasswordHasher,
+        time_cost=settings.provided.argon2_time_cost,
+        memory_cost=settings.provided.argon2_memory_cost,
+    )
+    jwt_secret = providers.Singleton(jwt_secret, settings)
+    token_service = providers.Singleton(
+        JwtTokenService,
+        secret=jwt_secret,
+        issuer=settings.provided.jwt_issuer,
+        ttl_seconds=settings.provided.access_token_ttl,
+    )
+
     product_service = providers.Factory(ProductService, unit_of_work)
+    user_service = providers.Factory(UserService, unit_of_work, password_hasher, token_service)

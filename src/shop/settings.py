@@ -46,6 +46,16 @@ class Settings(BaseSettings):
         default=30.0, gt=0, description="Seconds a single statement may run before it is cancelled."
     )
 
+    jwt_secret: SecretStr | None = Field(
+        default=None,
+        description="Signs access tokens. Required in production; in development one is "
+        "generated and kept under SHOP_DATA_DIR.",
+    )
+    jwt_issuer: str = "shop"
+    access_token_ttl: int = Field(default=3600, ge=60, description="Token lifetime in seconds.")
+    argon2_time_cost: int = Field(default=3, ge=1)
+    argon2_memory_cost: int = Field(default=65536, ge=8, description="KiB per hash.")
+
     alembic_config: Path = Field(
         default=Path("alembic.ini"), description="The Alembic configuration, for the schema head."
     )

@@ -10,6 +10,7 @@ import os
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -127,14 +128,20 @@ async def empty_database_url(postgres_server: URL) -> AsyncIterator[URL]:
     await drop_database(url)
 
 
+TEST_JWT_SECRET = "a-test-secret-that-is-long-enough-for-hs256"
+
+
 def settings_for(url: URL, **overrides: Any) -> Settings:
-    return Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        shop_env="test",
-        database_url=url.render_as_string(hide_password=False),
-        alembic_config=PROJECT_ROOT / "alembic.ini",
-        **overrides,
-    )
+    fields: dict[str, Any] = {
+        "shop_env": "test",
+        "database_url": url.render_as_string(hide_password=False),
+        "alembic_config": PROJECT_ROOT / "alembic.ini",
+        "jwt_secret": TEST_JWT_SECRET,
+        # Argon2id all the same, at a cost that keeps hundreds of logins quick.
+        "argon2_time_cost": 1,
+        "argon2_memory_cost": 1024,
+    }
+    return Settings(_env_file=None, **(fields | overrides))  # type: ignore[call-arg]
 
 
 @pytest.fixture
@@ -163,3 +170,43 @@ async def db(database_url: URL) -> AsyncIterator[AsyncEngine]:
     engine = create_async_engine(database_url, poolclass=NullPool)
     yield engine
     await engine.dispose()
+
+
+@dataclass(frozen=True)
+class Caller:
+    """A registered user and the headers that make requests as them."""
+
+    id: int
+    email: str
+    username: str
+    password: str
+    headers: dict[str, str]
+
+
+async def log_in(client: AsyncClient, email: str, password: str) -> dict[str, str]:
+    response = await client.post("/auth/token", data={"username": email, "password": password})
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+async def a_caller(container: Container, client: AsyncClient, name: str, *, admin: bool) -> Caller:
+    email, password = f"{name}@example.com", f"{name}-password-1"
+    users = container.user_service()
+    add = users.create_admin if admin else users.register_user
+    user = await add(email, name, password)
+    return Caller(user.id, email, name, password, await log_in(client, email, password))
+
+
+@pytest.fixture
+async def admin(container: Container, client: AsyncClient) -> Caller:
+    return await a_caller(container, client, "root", admin=True)
+
+
+@pytest.fixture
+async def customer(container: Container, client: AsyncClient) -> Caller:
+    return await a_caller(container, client, "ada", admin=False)
+
+
+@pytest.fixture
+async def other_customer(container: Container, client: AsyncClient) -> Caller:
+    return await a_caller(container, client, "bob", admin=False)

@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from shop.api.problems import install_problem_handlers
 from shop.api.request_context import RequestContextMiddleware
-from shop.api.routes import health, products
+from shop.api.routes import auth, health, products, users
 from shop.container import Container
 from shop.infrastructure.database import describe, wait_for_database
 
@@ -22,6 +22,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     container: Container = app.state.container
     # Building the engine may start the embedded server: keep that off the event loop.
     engine = await asyncio.to_thread(container.engine)
+    container.token_service()  # a missing or weak JWT_SECRET stops start-up, not a request
     settings = container.settings()
     version = await wait_for_database(engine, settings.db_connect_timeout)
     logger.info("database %s is up: %s", describe(engine.url), version.split(" on ")[0])
@@ -42,5 +43,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     install_problem_handlers(app)
     app.add_middleware(RequestContextMiddleware)
     app.include_router(health.router)
+    app.include_router(auth.router)
+    app.include_router(users.router)
     app.include_router(products.router)
     return app

@@ -4,13 +4,19 @@
 marker is one) in its thread pool on every request.
 """
 
-from typing import cast
+from typing import Annotated, cast
 
-from fastapi import Request
+from fastapi import Depends, Request
+from fastapi.security import OAuth2PasswordBearer
 
 from shop.container import Container
 from shop.domain.product_service import ProductService
 from shop.domain.readiness import ReadinessProbe
+from shop.domain.user_service import UserService
+from shop.domain.users import InvalidToken, User
+
+# auto_error=False: a missing token is answered by the problem handlers, as problem+json.
+bearer_token = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
 
 
 def container_of(request: Request) -> Container:
@@ -25,3 +31,21 @@ async def product_service(request: Request) -> ProductService:
 async def readiness_probe(request: Request) -> ReadinessProbe:
     probe: ReadinessProbe = container_of(request).readiness_probe()
     return probe
+
+
+async def user_service(request: Request) -> UserService:
+    service: UserService = container_of(request).user_service()
+    return service
+
+
+async def current_user(
+    token: Annotated[str | None, Depends(bearer_token)],
+    users: Annotated[UserService, Depends(user_service)],
+) -> User:
+    """The caller, from `Authorization: Bearer <token>`; 401 when absent or not valid."""
+    if token is None:
+        raise InvalidToken
+    return await users.user_for_token(token)
+
+
+CurrentUser = Annotated[User, Depends(current_user)]

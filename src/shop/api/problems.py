@@ -13,7 +13,9 @@ from shop.api.schemas.problems import Problem, ValidationProblem
 from shop.domain.errors import (
     Conflict,
     DomainError,
+    Forbidden,
     InvalidInput,
+    NotAuthenticated,
     NotFound,
     PreconditionFailed,
     StorageUnavailable,
@@ -23,6 +25,8 @@ PROBLEM_MEDIA_TYPE = "application/problem+json"
 RETRY_AFTER_SECONDS = "2"
 
 _STATUS_OF_DOMAIN_ERROR: tuple[tuple[type[DomainError], int], ...] = (
+    (NotAuthenticated, 401),
+    (Forbidden, 403),
     (NotFound, 404),
     (Conflict, 409),
     (InvalidInput, 422),
@@ -99,12 +103,14 @@ async def _on_domain_error(request: Request, exc: Exception) -> Response:
     if isinstance(error, InvalidInput):
         loc = [error.field] if error.field else []
         extensions["errors"] = [{"loc": loc, "msg": error.detail, "type": _slug(error)}]
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return problem_response(
         status,
         request.url.path,
         error.detail,
         title=error.title,
         problem_type=f"urn:problem:shop:{_slug(error)}",
+        headers=headers,
         **extensions,
     )
 

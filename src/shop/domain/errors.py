@@ -15,6 +15,18 @@ class DomainError(Exception):
         self.detail = detail
 
 
+class NotAuthenticated(DomainError):
+    """The caller did not prove who they are (no, bad or expired credentials)."""
+
+    title = "Not authenticated"
+
+
+class Forbidden(DomainError):
+    """The caller is known but may not do this."""
+
+    title = "Forbidden"
+
+
 class NotFound(DomainError):
     title = "Not found"
 

@@ -3,7 +3,7 @@
 import base64
 import binascii
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeAlias, TypeVar
 
@@ -51,3 +51,9 @@ def decode_cursor(cursor: str, ordering: str, arity: int) -> list[CursorValue]:
     if not all(isinstance(v, str | int) and not isinstance(v, bool) for v in key):
         raise InvalidCursor
     return key
+
+
+def page_of(rows: list[T], limit: int, cursor_of: Callable[[T], str]) -> Page[T]:
+    """The page in `rows`, fetched with one row more than `limit` to tell if another follows."""
+    items = rows[:limit]
+    return Page(items, cursor_of(items[-1]) if len(rows) > limit else None)

@@ -1,6 +1,6 @@
 """Product use cases: the catalogue as the API and the command line see it."""
 
-from shop.domain.pagination import Page, decode_cursor, encode_cursor
+from shop.domain.pagination import Page, decode_cursor, encode_cursor, page_of
 from shop.domain.products import (
     NewProduct,
     Product,
@@ -11,13 +11,15 @@ from shop.domain.products import (
     StaleProduct,
 )
 from shop.domain.unit_of_work import AbstractUnitOfWork
+from shop.domain.users import User
 
 
 class ProductService:
     def __init__(self, uow: AbstractUnitOfWork) -> None:
         self._uow = uow
 
-    async def create_product(self, new: NewProduct) -> Product:
+    async def create_product(self, actor: User, new: NewProduct) -> Product:
+        actor.require_admin()
         async with self._uow as uow:
             product = await uow.products.add(new)
             await uow.commit()
@@ -41,21 +43,20 @@ class ProductService:
         if cursor is not None:
             after = ordering.key_from(decode_cursor(cursor, str(ordering), ordering.arity))
         async with self._uow as uow:
-            # One row more than asked tells whether another page follows.
             rows = await uow.products.list_page(criteria, ordering, after, limit + 1)
-        items = rows[:limit]
-        next_cursor = None
-        if len(rows) > limit:
-            next_cursor = encode_cursor(str(ordering), ordering.key_of(items[-1]))
-        return Page(items, next_cursor)
+        return page_of(
+            rows, limit, lambda last: encode_cursor(str(ordering), ordering.key_of(last))
+        )
 
     async def update_product(
         self,
+        actor: User,
         product_id: int,
         changes: ProductChanges,
         expected_versions: frozenset[int] | None = None,
     ) -> Product:
         """Apply `changes`; with `expected_versions`, only while the product is at one of them."""
+        actor.require_admin()
         async with self._uow as uow:
             product = await uow.products.get_for_update(product_id)
             if product is None:
@@ -67,7 +68,8 @@ class ProductService:
                 await uow.commit()
         return product
 
-    async def delete_product(self, product_id: int) -> None:
+    async def delete_product(self, actor: User, product_id: int) -> None:
+        actor.require_admin()
         async with self._uow as uow:
             if not await uow.products.remove(product_id):
                 raise ProductNotFound(product_id)

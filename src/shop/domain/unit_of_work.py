@@ -5,12 +5,14 @@ from types import TracebackType
 from typing import Self
 
 from shop.domain.products import ProductRepository
+from shop.domain.users import UserRepository
 
 
 class AbstractUnitOfWork(ABC):
     """Use as `async with uow:`; leaving the block without `commit()` rolls everything back."""
 
     products: ProductRepository
+    users: UserRepository
 
     async def __aenter__(self) -> Self:
         return self

@@ -67,7 +67,11 @@ users = Table(
     Column("username", String(50), nullable=False, unique=True),
     Column("hashed_password", String(255), nullable=False),
     _timestamp("created_at"),
+    Column("role", String(16), nullable=False, server_default="customer"),
+    CheckConstraint("role IN ('admin', 'customer')", name="role_known"),
 )
+# E-mail addresses are unique whatever their case; lookups use the same expression.
+Index("uq_users_email_lower", func.lower(users.c.email), unique=True)
 
 orders = Table(
     "orders",

@@ -9,6 +9,7 @@ from shop.domain.errors import StorageUnavailable
 from shop.domain.unit_of_work import AbstractUnitOfWork
 from shop.infrastructure.database import is_connection_error
 from shop.infrastructure.product_repository import SqlAlchemyProductRepository
+from shop.infrastructure.user_repository import SqlAlchemyUserRepository
 
 
 class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
@@ -21,6 +22,7 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
     async def __aenter__(self) -> Self:
         self._session = self._session_factory()
         self.products = SqlAlchemyProductRepository(self._session)
+        self.users = SqlAlchemyUserRepository(self._session)
         return self
 
     async def __aexit__(

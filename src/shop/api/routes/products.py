@@ -5,7 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 
-from shop.api.dependencies import product_service
+from shop.api.dependencies import CurrentUser, product_service
 from shop.api.etags import etag_of, matches_if_none_match, versions_in_if_match
 from shop.api.problems import problem_responses
 from shop.api.schemas.fields import DB_INT_MAX
@@ -86,13 +86,18 @@ async def get_product(
     status_code=201,
     responses={
         201: {"headers": {**_ETAG_HEADER, "Location": {"schema": {"type": "string"}}}},
-        **problem_responses(422, 503),
+        **problem_responses(401, 403, 422, 503),
     },
 )
 async def create_product(
-    body: ProductCreate, service: Products, request: Request, response: Response
+    body: ProductCreate,
+    caller: CurrentUser,
+    service: Products,
+    request: Request,
+    response: Response,
 ) -> ProductOut:
-    product = await service.create_product(body.to_new_product())
+    """Add a product (admins only)."""
+    product = await service.create_product(caller, body.to_new_product())
     response.headers["Location"] = request.app.url_path_for("get_product", product_id=product.id)
     response.headers["ETag"] = etag_of(product)
     return ProductOut.of(product)
@@ -100,25 +105,30 @@ async def create_product(
 
 @router.patch(
     "/{product_id}",
-    responses={200: {"headers": _ETAG_HEADER}, **problem_responses(404, 412, 422, 503)},
+    responses={200: {"headers": _ETAG_HEADER}, **problem_responses(401, 403, 404, 412, 422, 503)},
 )
 async def update_product(
     product_id: ProductId,
     body: ProductUpdate,
+    caller: CurrentUser,
     service: Products,
     response: Response,
     if_match: Annotated[
         str | None, Header(description="Update only if the product is still at this ETag.")
     ] = None,
 ) -> ProductOut:
+    """Change some fields of a product (admins only)."""
     product = await service.update_product(
-        product_id, body.changes(), versions_in_if_match(if_match)
+        caller, product_id, body.changes(), versions_in_if_match(if_match)
     )
     response.headers["ETag"] = etag_of(product)
     return ProductOut.of(product)
 
 
-@router.delete("/{product_id}", status_code=204, responses=problem_responses(404, 409, 422, 503))
-async def delete_product(product_id: ProductId, service: Products) -> Response:
-    await service.delete_product(product_id)
+@router.delete(
+    "/{product_id}", status_code=204, responses=problem_responses(401, 403, 404, 409, 422, 503)
+)
+async def delete_product(product_id: ProductId, caller: CurrentUser, service: Products) -> Response:
+    """Delete a product no order refers to (admins only)."""
+    await service.delete_product(caller, product_id)
     return Response(status_code=204)

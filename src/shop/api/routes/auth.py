@@ -1,0 +1,25 @@
+"""OAuth2 password flow: an e-mail and a password for a bearer token."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form
+
+from shop.api.dependencies import user_service
+from shop.api.problems import problem_responses
+from shop.api.schemas.users import TokenOut
+from shop.domain.user_service import UserService
+from shop.domain.users import MAX_PASSWORD_LENGTH
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+
+@router.post("/token", responses=problem_responses(401, 422, 503))
+async def issue_token(
+    username: Annotated[str, Form(max_length=320, description="The e-mail address.")],
+    password: Annotated[str, Form(max_length=MAX_PASSWORD_LENGTH)],
+    users: Annotated[UserService, Depends(user_service)],
+    grant_type: Annotated[str | None, Form(pattern="^password$")] = None,
+) -> TokenOut:
+    """Log in. A wrong e-mail and a wrong password get the same 401."""
+    token = await users.authenticate(username, password)
+    return TokenOut(access_token=token.token, expires_in=token.expires_in)

@@ -1,0 +1,62 @@
+"""Registration, the caller's own profile, and (for admins) everyone's."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+
+from shop.api.dependencies import CurrentUser, user_service
+from shop.api.problems import problem_responses
+from shop.api.schemas.fields import DB_INT_MAX
+from shop.api.schemas.pages import Page
+from shop.api.schemas.users import UserCreate, UserOut, UserUpdate
+from shop.domain.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from shop.domain.user_service import UserService
+
+router = APIRouter(prefix="/users", tags=["users"])
+
+Users = Annotated[UserService, Depends(user_service)]
+UserId = Annotated[int, Path(ge=1, le=DB_INT_MAX, description="The user's id.")]
+
+
+@router.post(
+    "",
+    status_code=201,
+    responses={
+        201: {"headers": {"Location": {"schema": {"type": "string"}}}},
+        **problem_responses(409, 422, 503),
+    },
+)
+async def register(body: UserCreate, users: Users, request: Request, response: Response) -> UserOut:
+    """Register a customer."""
+    user = await users.register_user(body.email, body.username, body.password)
+    response.headers["Location"] = request.app.url_path_for("get_user", user_id=user.id)
+    return UserOut.of(user)
+
+
+@router.get("/me", responses=problem_responses(401, 503))
+async def me(caller: CurrentUser) -> UserOut:
+    return UserOut.of(caller)
+
+
+@router.patch("/me", responses=problem_responses(401, 409, 422, 503))
+async def change_me(body: UserUpdate, caller: CurrentUser, users: Users) -> UserOut:
+    user = await users.change_profile(caller, body.username, body.password, body.current_password)
+    return UserOut.of(user)
+
+
+@router.get("", responses=problem_responses(401, 403, 422, 503))
+async def list_users(
+    caller: CurrentUser,
+    users: Users,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
+) -> Page[UserOut]:
+    """Every user, in id order (admins only)."""
+    page = await users.list_users(caller, limit, cursor)
+    return Page(items=[UserOut.of(u) for u in page.items], next_cursor=page.next_cursor)
+
+
+@router.get("/{user_id}", responses=problem_responses(401, 404, 422, 503))
+async def get_user(user_id: UserId, caller: CurrentUser, users: Users) -> UserOut:
+    """A user: admins see anyone, a customer only themself (anyone else is a 404)."""
+    return UserOut.of(await users.get_user(caller, user_id))

@@ -1,0 +1,79 @@
+"""Users and tokens on the wire. A password or its hash is never part of a response."""
+
+from datetime import datetime
+from typing import Annotated, Literal, Self
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, model_validator
+from pydantic.json_schema import SkipJsonSchema
+
+from shop.domain.users import (
+    MAX_EMAIL_LENGTH,
+    MAX_PASSWORD_LENGTH,
+    MIN_PASSWORD_LENGTH,
+    Role,
+    User,
+)
+
+Email = Annotated[EmailStr, Field(max_length=MAX_EMAIL_LENGTH, examples=["ada@example.com"])]
+Username = Annotated[
+    str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{3,50}$"), Field(examples=["ada"])
+]
+Password = Annotated[
+    str,
+    Field(
+        min_length=MIN_PASSWORD_LENGTH,
+        max_length=MAX_PASSWORD_LENGTH,
+        examples=["correct horse battery staple"],
+    ),
+]
+
+
+class UserCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email: Email
+    username: Username
+    password: Password
+
+
+class UserUpdate(BaseModel):
+    """Any of `username` and `password`; a new password needs `current_password`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    username: Username | SkipJsonSchema[None] = None
+    password: Password | SkipJsonSchema[None] = None
+    current_password: (
+        Annotated[str, Field(max_length=MAX_PASSWORD_LENGTH)] | SkipJsonSchema[None]
+    ) = None
+
+    @model_validator(mode="after")
+    def _no_nulls(self) -> Self:
+        for field in self.model_fields_set:
+            if getattr(self, field) is None:
+                raise ValueError(f"{field} cannot be null")
+        return self
+
+
+class UserOut(BaseModel):
+    id: int = Field(examples=[7])
+    email: str = Field(examples=["ada@example.com"])
+    username: str = Field(examples=["ada"])
+    role: Role
+    created_at: datetime
+
+    @classmethod
+    def of(cls, user: User) -> "UserOut":
+        return cls(
+            id=user.id,
+            email=user.email,
+            username=user.username,
+            role=user.role,
+            created_at=user.created_at,
+        )
+
+
+class TokenOut(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105 - the scheme's name, not a secret
+    expires_in: int = Field(description="Seconds until the token expires.", examples=[3600])

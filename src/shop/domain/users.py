@@ -1,0 +1,142 @@
+"""Users: who may buy, who may run the shop, and how they prove it."""
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Protocol
+
+from shop.domain.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound
+
+MAX_EMAIL_LENGTH = 320
+MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_LENGTH = 256
+USERNAME_PATTERN = re.compile(r"[A-Za-z0-9_.-]{3,50}")
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    CUSTOMER = "customer"
+
+
+class InvalidUser(InvalidInput):
+    pass
+
+
+class EmailTaken(Conflict):
+    def __init__(self) -> None:
+        super().__init__("A user with this e-mail address already exists.")
+
+
+class UsernameTaken(Conflict):
+    def __init__(self) -> None:
+        super().__init__("This username is taken.")
+
+
+class UserNotFound(NotFound):
+    def __init__(self, user_id: int) -> None:
+        super().__init__(f"User {user_id} does not exist.")
+
+
+class InvalidCredentials(NotAuthenticated):
+    def __init__(self) -> None:
+        # One answer for an unknown e-mail and a wrong password: existence is not revealed.
+        super().__init__("The e-mail address or the password is wrong.")
+
+
+class InvalidToken(NotAuthenticated):
+    def __init__(self) -> None:
+        super().__init__("The access token is missing, malformed, expired or revoked.")
+
+
+class AdminOnly(Forbidden):
+    def __init__(self) -> None:
+        super().__init__("Only an administrator may do this.")
+
+
+def normalized_email(email: str) -> str:
+    """The form an e-mail address is stored and compared in: trimmed, lower case."""
+    normal = email.strip().lower()
+    local, at, domain = normal.partition("@")
+    if (
+        not (local and at and domain)
+        or len(normal) > MAX_EMAIL_LENGTH
+        or any(c.isspace() for c in normal)
+    ):
+        raise InvalidUser("This is not an e-mail address.", field="email")
+    return normal
+
+
+def checked_username(username: str) -> str:
+    if not USERNAME_PATTERN.fullmatch(username):
+        raise InvalidUser(
+            "A username is 3 to 50 letters, digits, '_', '.' or '-'.", field="username"
+        )
+    return username
+
+
+def checked_password(password: str, field: str = "password") -> str:
+    if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
+        raise InvalidUser(
+            f"A password is {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters.", field
+        )
+    return password
+
+
+@dataclass(frozen=True, slots=True)
+class NewUser:
+    """A user about to be registered; the password is already hashed."""
+
+    email: str
+    username: str
+    password_hash: str
+    role: Role = Role.CUSTOMER
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "email", normalized_email(self.email))
+        checked_username(self.username)
+
+
+@dataclass(eq=False, slots=True)
+class User:
+    id: int
+    email: str
+    username: str
+    password_hash: str
+    role: Role
+    created_at: datetime
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role is Role.ADMIN
+
+    def require_admin(self) -> None:
+        if not self.is_admin:
+            raise AdminOnly
+
+    def may_see(self, user_id: int) -> bool:
+        """Admins see everyone; a customer sees only themself."""
+        return self.is_admin or self.id == user_id
+
+    def rename(self, username: str) -> None:
+        self.username = checked_username(username)
+
+
+class UserRepository(Protocol):
+    async def get(self, user_id: int) -> User | None: ...
+
+    async def get_by_email(self, email: str) -> User | None:
+        """Look up by e-mail address, case-insensitively."""
+        ...
+
+    async def add(self, new: NewUser) -> User:
+        """Store a new user; EmailTaken or UsernameTaken when either is in use."""
+        ...
+
+    async def save(self, user: User) -> None:
+        """Store the username and password hash; UsernameTaken when the name is in use."""
+        ...
+
+    async def list_page(self, after_id: int | None, limit: int) -> list[User]:
+        """Up to `limit` users in id order, starting after `after_id`."""
+        ...

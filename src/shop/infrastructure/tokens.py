@@ -1,0 +1,76 @@
+"""Signed JSON Web Tokens (pyjwt, HS256) as bearer access tokens."""
+
+import logging
+import os
+import secrets
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import jwt
+
+from shop.domain.security import AccessToken
+from shop.domain.users import InvalidToken
+from shop.settings import ConfigurationError, Environment, Settings
+
+logger = logging.getLogger(__name__)
+
+_ALGORITHM = "HS256"
+_MIN_SECRET_LENGTH = 32
+
+
+class JwtTokenService:
+    def __init__(self, secret: str, issuer: str, ttl_seconds: int) -> None:
+        self._secret = secret
+        self._issuer = issuer
+        self._ttl = ttl_seconds
+
+    def issue(self, user_id: int) -> AccessToken:
+        now = datetime.now(UTC)
+        claims = {
+            "sub": str(user_id),
+            "iss": self._issuer,
+            "iat": now,
+            "exp": now + timedelta(seconds=self._ttl),
+        }
+        return AccessToken(jwt.encode(claims, self._secret, algorithm=_ALGORITHM), self._ttl)
+
+    def user_id_in(self, token: str) -> int:
+        try:
+            claims = jwt.decode(
+                token,
+                self._secret,
+                algorithms=[_ALGORITHM],
+                issuer=self._issuer,
+                options={"require": ["sub", "iss", "iat", "exp"]},
+            )
+            return int(claims["sub"])
+        except (jwt.InvalidTokenError, ValueError, TypeError):
+            raise InvalidToken from None
+
+
+def jwt_secret(settings: Settings) -> str:
+    """JWT_SECRET; outside production, a generated one kept in SHOP_DATA_DIR when unset."""
+    if settings.jwt_secret is not None:
+        secret = settings.jwt_secret.get_secret_value()
+        if len(secret) < _MIN_SECRET_LENGTH:
+            raise ConfigurationError(
+                f"invalid setting JWT_SECRET: use at least {_MIN_SECRET_LENGTH} characters"
+            )
+        return secret
+    if settings.shop_env is Environment.PRODUCTION:
+        raise ConfigurationError("missing setting JWT_SECRET: required when SHOP_ENV=production")
+    return _development_secret(settings.shop_data_dir / "jwt_secret")
+
+
+def _development_secret(path: Path) -> str:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(48)
+    try:
+        # Exclusive creation: of two processes starting together, one secret wins.
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(descriptor, "w") as file:
+        file.write(secret)
+    logger.warning("JWT_SECRET is unset: generated a development secret in %s", path)
+    return secret
