@@ -6,6 +6,8 @@ One server per test session; the migrations build one template database once, an
 test gets its own fresh copy of it, dropped afterwards.
 """
 
+import json
+import logging
 import os
 import tempfile
 import uuid
@@ -13,11 +15,12 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl
 
 import pytest
 from dependency_injector import providers
 from fastapi import FastAPI
-from httpx import ASGITransport, AsyncClient
+from httpx import ASGITransport, AsyncClient, Request, Response
 from sqlalchemy import URL, make_url, text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
@@ -158,10 +161,82 @@ async def app(container: Container) -> AsyncIterator[FastAPI]:
         yield app
 
 
+SECRETS: set[str] = {TEST_JWT_SECRET}
+"""Every password and token the tests send or receive: none may reach a log line."""
+
+_FORBIDDEN_IN_RESPONSES = ("$argon2", "hashed_password", "Traceback")
+_MIN_SECRET_LENGTH = 8
+
+
+def _remember(value: object) -> None:
+    if isinstance(value, str) and len(value) >= _MIN_SECRET_LENGTH:
+        SECRETS.add(value)
+
+
+async def _remember_secrets_sent(request: Request) -> None:
+    body = request.content
+    if not body:
+        return
+    try:
+        fields = json.loads(body)
+    except ValueError:
+        fields = dict(parse_qsl(body.decode("utf-8", "replace")))
+    if isinstance(fields, dict):
+        for name in ("password", "current_password"):
+            _remember(fields.get(name))
+
+
+async def _check_response(response: Response) -> None:
+    """No hash, trace or password in any response; tokens received are remembered as secrets."""
+    text = (await response.aread()).decode("utf-8", "replace")
+    passwords = {s for s in SECRETS if s != TEST_JWT_SECRET and not s.startswith("ey")}
+    leaked = [s for s in (*_FORBIDDEN_IN_RESPONSES, *passwords) if s in text]
+    assert not leaked, f"a response to {response.request.url.path} shows {leaked}"
+    if response.request.url.path == "/auth/token" and response.status_code == 200:
+        _remember(response.json()["access_token"])
+
+
 @pytest.fixture
 async def client(app: FastAPI) -> AsyncIterator[AsyncClient]:
-    async with AsyncClient(transport=ASGITransport(app=app), base_url="http://shop.test") as c:
+    async with AsyncClient(
+        transport=ASGITransport(app=app),
+        base_url="http://shop.test",
+        event_hooks={"request": [_remember_secrets_sent], "response": [_check_response]},
+    ) as c:
         yield c
+
+
+class LogRecorder(logging.Handler):
+    """Keeps every formatted log line of the run, tracebacks included."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+        self.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+
+
+@pytest.fixture(scope="session")
+def log_recorder() -> Iterator[LogRecorder]:
+    root = logging.getLogger()
+    recorder, level = LogRecorder(), root.level
+    root.addHandler(recorder)
+    root.setLevel(logging.INFO)  # what the service logs in production
+    yield recorder
+    root.removeHandler(recorder)
+    root.setLevel(level)
+
+
+@pytest.fixture(autouse=True)
+def no_secret_reaches_a_log_line(log_recorder: LogRecorder) -> Iterator[None]:
+    """After each test: none of its log lines holds a secret, a hash or a stack trace."""
+    first = len(log_recorder.lines)
+    yield
+    forbidden = (*SECRETS, "$argon2", "Traceback")
+    leaked = [line for line in log_recorder.lines[first:] if any(s in line for s in forbidden)]
+    assert not leaked, f"log lines leak a secret, a hash or a trace: {leaked}"
 
 
 @pytest.fixture
