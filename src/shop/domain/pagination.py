@@ -12,6 +12,7 @@ from shop.domain.errors import InvalidInput
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 _MAX_CURSOR_LENGTH = 512
+MAX_ID = 2_147_483_647
 
 CursorValue: TypeAlias = str | int
 T = TypeVar("T")
@@ -51,6 +52,13 @@ def decode_cursor(cursor: str, ordering: str, arity: int) -> list[CursorValue]:
     if not all(isinstance(v, str | int) and not isinstance(v, bool) for v in key):
         raise InvalidCursor
     return key
+
+
+def id_in_cursor(value: CursorValue) -> int:
+    """An id taken from a cursor, within the range ids have, or InvalidCursor."""
+    if not isinstance(value, int) or not 1 <= value <= MAX_ID:
+        raise InvalidCursor
+    return value
 
 
 def page_of(rows: list[T], limit: int, cursor_of: Callable[[T], str]) -> Page[T]:

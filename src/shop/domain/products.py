@@ -1,13 +1,13 @@
 """Products: what the shop sells, at what price, and how many are on the shelf."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from enum import Enum, StrEnum
 from typing import Protocol, TypeAlias
 
 from shop.domain.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
-from shop.domain.pagination import CursorValue, InvalidCursor
+from shop.domain.pagination import CursorValue, InvalidCursor, id_in_cursor
 
 MAX_NAME_LENGTH = 200
 MAX_DESCRIPTION_LENGTH = 5000
@@ -80,7 +80,7 @@ def checked_price(price: Decimal) -> Decimal:
         raise InvalidProduct("A price has at most 2 decimal places.", field="price") from None
     if exact != price:
         raise InvalidProduct("A price has at most 2 decimal places.", field="price")
-    return exact
+    return exact.copy_abs()  # -0.00 is 0.00
 
 
 def checked_quantity(quantity: int) -> int:
@@ -152,12 +152,16 @@ class Product:
             self.quantity = checked_quantity(changes.quantity)
         return before != (self.name, self.description, self.price, self.quantity)
 
+    def ensure_available(self, amount: int) -> None:
+        """Raise OutOfStock unless `amount` can be taken from the shelf."""
+        if amount > self.quantity:
+            raise OutOfStock(self.id, self.name, amount, self.quantity)
+
     def reserve(self, amount: int) -> None:
         """Take `amount` from the shelf, refusing to go below zero."""
         if amount <= 0:
             raise InvalidProduct("A reservation takes at least one item.", field="quantity")
-        if amount > self.quantity:
-            raise OutOfStock(self.id, self.name, amount, self.quantity)
+        self.ensure_available(amount)
         self.quantity -= amount
 
     def release(self, amount: int) -> None:
@@ -212,27 +216,33 @@ class ProductOrdering:
 
     def key_from(self, values: list[CursorValue]) -> tuple[SortValue, ...]:
         """Typed sort key from cursor values made by `key_of`, or InvalidCursor."""
-        *head, last_id = values
-        if not isinstance(last_id, int):
-            raise InvalidCursor
+        *head, last = values
+        last_id = id_in_cursor(last)
         if self.field is ProductSortField.ID:
             return (last_id,)
         (raw,) = head
         if not isinstance(raw, str):
             raise InvalidCursor
-        return (self._typed(raw), last_id)
-
-    def _typed(self, raw: str) -> SortValue:
         try:
-            if self.field is ProductSortField.PRICE:
-                value = Decimal(raw)
-                if not value.is_finite():
-                    raise InvalidCursor
-                return value
-            if self.field is ProductSortField.CREATED_AT:
-                return datetime.fromisoformat(raw)
+            return (self._typed(raw), last_id)
         except (ValueError, ArithmeticError):
             raise InvalidCursor from None
+
+    def _typed(self, raw: str) -> SortValue:
+        """The sort value in a cursor, refused unless a stored product could have it."""
+        if self.field is ProductSortField.PRICE:
+            price = Decimal(raw)
+            if not price.is_finite() or not 0 <= price <= MAX_PRICE:
+                raise InvalidCursor
+            return price
+        if self.field is ProductSortField.CREATED_AT:
+            moment = datetime.fromisoformat(raw)
+            if moment.tzinfo is None:
+                raise InvalidCursor
+            return moment.astimezone(UTC)  # OverflowError at the calendar's edges
+        if "\x00" in raw or len(raw) > MAX_NAME_LENGTH:
+            raise InvalidCursor
+        raw.encode()  # a lone surrogate cannot be sent to the database
         return raw
 
     @property
@@ -268,6 +278,17 @@ class ProductRepository(Protocol):
 
     async def get_for_update(self, product_id: int) -> Product | None:
         """Like `get`, and holds the product against concurrent changes until the unit ends."""
+        ...
+
+    async def lock_many(self, product_ids: list[int]) -> list[Product]:
+        """The products that exist among `product_ids`, locked in ascending id order.
+
+        One lock order for every transaction is what keeps two orders from deadlocking.
+        """
+        ...
+
+    async def save_stock(self, changed: list[Product]) -> None:
+        """Store the stock of several products at once; bumps their versions in place."""
         ...
 
     async def add(self, new: NewProduct) -> Product: ...

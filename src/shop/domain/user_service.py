@@ -1,6 +1,6 @@
 """User use cases: registration, logging in, profiles, and who may see whom."""
 
-from shop.domain.pagination import InvalidCursor, Page, decode_cursor, encode_cursor, page_of
+from shop.domain.pagination import Page, decode_cursor, encode_cursor, id_in_cursor, page_of
 from shop.domain.security import AccessToken, PasswordHasher, TokenService
 from shop.domain.unit_of_work import AbstractUnitOfWork
 from shop.domain.users import (
@@ -137,9 +137,7 @@ class UserService:
         after = None
         if cursor is not None:
             (last_id,) = decode_cursor(cursor, _USERS_CURSOR, 1)
-            if not isinstance(last_id, int):
-                raise InvalidCursor
-            after = last_id
+            after = id_in_cursor(last_id)
         async with self._uow as uow:
             rows = await uow.users.list_page(after, limit + 1)
         return page_of(rows, limit, lambda last: encode_cursor(_USERS_CURSOR, [last.id]))
