@@ -152,7 +152,13 @@ async def test_a_referenced_product_cannot_be_removed(
                 )
             )
             await connection.execute(
-                text("INSERT INTO orders (user_id, product_id, quantity) VALUES (1, :p, 1)"),
+                text("INSERT INTO orders (id, user_id, total) VALUES (1, 1, 1)")
+            )
+            await connection.execute(
+                text(
+                    "INSERT INTO order_items (order_id, product_id, product_name, quantity,"
+                    " unit_price) VALUES (1, :p, 'x', 1, 1)"
+                ),
                 {"p": added.id},
             )
     with pytest.raises(ProductInUse):
