@@ -6,6 +6,7 @@ The only module that knows every layer. Tests override its providers instead of 
 from dependency_injector import containers, providers
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from shop.domain.order_service import OrderService
 from shop.domain.product_service import ProductService
 from shop.domain.user_service import UserService
 from shop.infrastructure.database import create_engine, database_url
@@ -42,4 +43,5 @@ class Container(containers.DeclarativeContainer):
     )
 
     product_service = providers.Factory(ProductService, unit_of_work)
+    order_service = providers.Factory(OrderService, unit_of_work)
     user_service = providers.Factory(UserService, unit_of_work, password_hasher, token_service)

@@ -12,6 +12,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from sqlalchemy import URL, Connection, inspect, text
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
@@ -83,8 +84,11 @@ async def test_downgrading_step_by_step_to_base_and_up_again(empty_database_url:
         assert await on(empty_database_url, current_revision) == expected
 
 
-async def test_seed_data_survives_the_upgrade_and_the_way_back(empty_database_url: URL) -> None:
-    await migrate(empty_database_url, SEED_HEAD)
+SEED_ORDERS = [(1, 1, 2, 2), (2, 2, 1, 1), (3, 1, 1, 5)]  # id, user, product, quantity
+
+
+async def fill_the_seed_tables(url: URL) -> None:
+    await migrate(url, SEED_HEAD)
 
     def seed(connection: Connection) -> None:
         connection.execute(
@@ -95,36 +99,82 @@ async def test_seed_data_survives_the_upgrade_and_the_way_back(empty_database_ur
         )
         connection.execute(
             text(
-                "INSERT INTO users (id, email, username, hashed_password, created_at) "
-                "VALUES (1, 'ada@example.com', 'ada', 'x', '2024-03-01 12:00:00')"
+                "INSERT INTO users (id, email, username, hashed_password, created_at) VALUES "
+                "(1, 'ada@example.com', 'ada', 'x', '2024-03-01 12:00:00'), "
+                "(2, 'bob@example.com', 'bob', 'x', NULL)"
             )
         )
-        connection.execute(
-            text("INSERT INTO orders (id, user_id, product_id, quantity) VALUES (1, 1, 2, 2)")
-        )
+        for order in SEED_ORDERS:
+            connection.execute(
+                text(
+                    "INSERT INTO orders (id, user_id, product_id, quantity) VALUES (:i, :u, :p, :q)"
+                ),
+                dict(zip("iupq", order, strict=True)),
+            )
 
-    await on(empty_database_url, seed)
+    await on(url, seed)
+
+
+def seed_orders(connection: Connection) -> list[tuple[Any, ...]]:
+    query = "SELECT id, user_id, product_id, quantity FROM orders ORDER BY id"
+    return [tuple(row) for row in connection.execute(text(query))]
+
+
+def orders_with_lines(connection: Connection) -> list[tuple[Any, ...]]:
+    query = """
+        SELECT o.id, o.user_id, o.status, o.total,
+               array_agg(ARRAY[i.product_id, i.quantity] ORDER BY i.id),
+               array_agg(i.unit_price ORDER BY i.id)
+        FROM orders o JOIN order_items i ON i.order_id = o.id
+        GROUP BY o.id ORDER BY o.id
+    """
+    return [tuple(row) for row in connection.execute(text(query))]
+
+
+async def test_seed_data_survives_the_upgrade_and_the_way_back(empty_database_url: URL) -> None:
+    await fill_the_seed_tables(empty_database_url)
     await migrate(empty_database_url)
 
-    def read(connection: Connection) -> tuple[Any, ...]:
+    def products_and_users(connection: Connection) -> tuple[Any, ...]:
         prices = connection.execute(text("SELECT id, price FROM products ORDER BY id")).all()
-        created = connection.execute(text("SELECT created_at FROM users")).scalar_one()
-        orders = connection.execute(text("SELECT user_id, product_id FROM orders")).all()
-        return [tuple(p) for p in prices], created.isoformat(), [tuple(o) for o in orders]
+        created = connection.execute(text("SELECT created_at FROM users WHERE id = 1")).scalar()
+        return [tuple(p) for p in prices], created.isoformat()
 
-    prices, created, orders = await on(empty_database_url, read)
+    prices, created = await on(empty_database_url, products_and_users)
     assert prices == [(1, Decimal("20.00")), (2, Decimal("4.50"))]
     assert created == "2024-03-01T12:00:00+00:00"
-    assert orders == [(1, 2)]
+    assert await on(empty_database_url, orders_with_lines) == [
+        (1, 1, "pending", Decimal("9.00"), [[2, 2]], [Decimal("4.50")]),
+        (2, 2, "pending", Decimal("20.00"), [[1, 1]], [Decimal("20.00")]),
+        (3, 1, "pending", Decimal("100.00"), [[1, 5]], [Decimal("20.00")]),
+    ]
 
     await on(empty_database_url, lambda c: downgrade(c, CONFIG, SEED_HEAD))
+    assert await on(empty_database_url, seed_orders) == SEED_ORDERS
 
-    def read_seed(connection: Connection) -> list[tuple[Any, ...]]:
-        query = "SELECT p.name, p.price, o.quantity FROM products p LEFT JOIN orders o "
-        query += "ON o.product_id = p.id ORDER BY p.id"
-        return [tuple(row) for row in connection.execute(text(query))]
 
-    assert await on(empty_database_url, read_seed) == [("Kettle", 20.0, None), ("Mug", 4.5, 2)]
+async def test_the_way_back_refuses_while_an_order_has_several_lines_and_changes_nothing(
+    empty_database_url: URL,
+) -> None:
+    await fill_the_seed_tables(empty_database_url)
+    await migrate(empty_database_url)
+
+    def add_a_second_line(connection: Connection) -> None:
+        connection.execute(
+            text(
+                "INSERT INTO order_items (order_id, product_id, product_name, quantity, unit_price)"
+                " VALUES (1, 1, 'Kettle', 1, 20.00)"
+            )
+        )
+
+    await on(empty_database_url, add_a_second_line)
+    before = await on(empty_database_url, orders_with_lines)
+
+    with pytest.raises(CommandError, match="1 order\\(s\\) have more than one line"):
+        await on(empty_database_url, lambda c: downgrade(c, CONFIG, SEED_HEAD))
+
+    assert await on(empty_database_url, current_revision) == SCRIPTS.get_current_head()
+    assert await on(empty_database_url, orders_with_lines) == before
 
 
 def alembic(*args: str, database: URL) -> subprocess.CompletedProcess[str]:

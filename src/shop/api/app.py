@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from shop.api.problems import install_problem_handlers
 from shop.api.request_context import RequestContextMiddleware
-from shop.api.routes import auth, health, products, users
+from shop.api.routes import auth, health, orders, products, users
 from shop.container import Container
 from shop.infrastructure.database import describe, wait_for_database
 
@@ -46,4 +46,5 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.include_router(auth.router)
     app.include_router(users.router)
     app.include_router(products.router)
+    app.include_router(orders.router)
     return app

@@ -10,6 +10,7 @@ from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 
 from shop.container import Container
+from shop.domain.order_service import OrderService
 from shop.domain.product_service import ProductService
 from shop.domain.readiness import ReadinessProbe
 from shop.domain.user_service import UserService
@@ -26,6 +27,11 @@ def container_of(request: Request) -> Container:
 async def product_service(request: Request) -> ProductService:
     product_service: ProductService = container_of(request).product_service()
     return product_service
+
+
+async def order_service(request: Request) -> OrderService:
+    service: OrderService = container_of(request).order_service()
+    return service
 
 
 async def readiness_probe(request: Request) -> ReadinessProbe:

@@ -4,6 +4,7 @@ from abc import ABC, abstractmethod
 from types import TracebackType
 from typing import Self
 
+from shop.domain.orders import OrderRepository
 from shop.domain.products import ProductRepository
 from shop.domain.users import UserRepository
 
@@ -13,6 +14,7 @@ class AbstractUnitOfWork(ABC):
 
     products: ProductRepository
     users: UserRepository
+    orders: OrderRepository
 
     async def __aenter__(self) -> Self:
         return self

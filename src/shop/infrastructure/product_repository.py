@@ -2,8 +2,20 @@
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, delete, func, insert, select, tuple_, update
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Row,
+    Select,
+    delete,
+    func,
+    insert,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy import exc as sa_exc
+from sqlalchemy.dialects.postgresql import array
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shop.domain.products import (
@@ -72,6 +84,37 @@ class SqlAlchemyProductRepository:
         statement = select(products).where(products.c.id == product_id).with_for_update()
         row = (await self._session.execute(statement)).one_or_none()
         return None if row is None else product_from_row(row)
+
+    async def lock_many(self, product_ids: list[int]) -> list[Product]:
+        statement = (
+            select(products)
+            .where(products.c.id.in_(product_ids))
+            .order_by(products.c.id)
+            .with_for_update()
+        )
+        return [product_from_row(row) for row in await self._session.execute(statement)]
+
+    async def save_stock(self, changed: list[Product]) -> None:
+        if not changed:
+            return
+        # One statement for every product: the new quantities ride along as arrays.
+        stock = select(
+            func.unnest(array([p.id for p in changed], type_=Integer)).label("id"),
+            func.unnest(array([p.quantity for p in changed], type_=Integer)).label("quantity"),
+        ).subquery("stock")
+        statement = (
+            update(products)
+            .where(products.c.id == stock.c.id)
+            .values(
+                quantity=stock.c.quantity,
+                version=products.c.version + 1,
+                updated_at=func.now(),
+            )
+            .returning(products.c.id, products.c.version, products.c.updated_at)
+        )
+        by_id = {p.id: p for p in changed}
+        for product_id, version, updated_at in await self._session.execute(statement):
+            by_id[product_id].version, by_id[product_id].updated_at = version, updated_at
 
     async def add(self, new: NewProduct) -> Product:
         statement = (

@@ -12,6 +12,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
     func,
     text,
 )
@@ -77,7 +78,44 @@ orders = Table(
     "orders",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("user_id", Integer, ForeignKey("users.id"), nullable=False, index=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("status", String(16), nullable=False, server_default="pending"),
+    Column("total", Money, nullable=False),
+    _timestamp("created_at"),
+    _timestamp("updated_at"),
+    CheckConstraint("status IN ('pending', 'paid', 'shipped', 'cancelled')", name="status_known"),
+    CheckConstraint("total >= 0", name="total_not_negative"),
+    # Listings walk id downwards, for one user or one status.
+    Index(None, "user_id", "id"),
+    Index(None, "status", "id"),
+)
+
+order_items = Table(
+    "order_items",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("order_id", Integer, ForeignKey("orders.id", ondelete="CASCADE"), nullable=False),
     Column("product_id", Integer, ForeignKey("products.id"), nullable=False, index=True),
+    Column("product_name", String(200), nullable=False),
     Column("quantity", Integer, nullable=False),
+    Column("unit_price", Money, nullable=False),
+    CheckConstraint("quantity > 0", name="quantity_positive"),
+    CheckConstraint("unit_price >= 0", name="unit_price_not_negative"),
+    UniqueConstraint("order_id", "product_id"),
+)
+
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("key", String(255), primary_key=True),
+    Column("request_fingerprint", String(64), nullable=False),
+    Column(
+        "order_id",
+        Integer,
+        ForeignKey("orders.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    _timestamp("created_at"),
 )

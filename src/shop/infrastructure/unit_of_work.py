@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from shop.domain.errors import StorageUnavailable
 from shop.domain.unit_of_work import AbstractUnitOfWork
 from shop.infrastructure.database import is_connection_error
+from shop.infrastructure.order_repository import SqlAlchemyOrderRepository
 from shop.infrastructure.product_repository import SqlAlchemyProductRepository
 from shop.infrastructure.user_repository import SqlAlchemyUserRepository
 
@@ -23,6 +24,7 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         self._session = self._session_factory()
         self.products = SqlAlchemyProductRepository(self._session)
         self.users = SqlAlchemyUserRepository(self._session)
+        self.orders = SqlAlchemyOrderRepository(self._session)
         return self
 
     async def __aexit__(

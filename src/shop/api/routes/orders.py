@@ -1,0 +1,97 @@
+"""Orders: place, list, read, and move through pending -> paid -> shipped, or cancelled."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+
+from shop.api.dependencies import CurrentUser, order_service
+from shop.api.problems import problem_responses
+from shop.api.schemas.fields import DB_INT_MAX, Id
+from shop.api.schemas.orders import OrderCreate, OrderOut
+from shop.api.schemas.pages import Page
+from shop.domain.order_service import OrderService
+from shop.domain.orders import MAX_IDEMPOTENCY_KEY_LENGTH, OrderStatus
+from shop.domain.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+
+router = APIRouter(prefix="/orders", tags=["orders"])
+
+Orders = Annotated[OrderService, Depends(order_service)]
+OrderId = Annotated[int, Path(ge=1, le=DB_INT_MAX, description="The order's id.")]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        min_length=1,
+        max_length=MAX_IDEMPOTENCY_KEY_LENGTH,
+        pattern=r"^[\x21-\x7e]+$",
+        description="Makes retries safe: the same key and body return the first order.",
+    ),
+]
+
+
+@router.post(
+    "",
+    status_code=201,
+    responses={
+        200: {
+            "model": OrderOut,
+            "description": "A retry with the same Idempotency-Key and body: the first order.",
+            "headers": {"Idempotent-Replayed": {"schema": {"type": "string", "enum": ["true"]}}},
+        },
+        201: {"headers": {"Location": {"schema": {"type": "string"}}}},
+        **problem_responses(401, 409, 422, 503),
+    },
+)
+async def place_order(
+    body: OrderCreate,
+    caller: CurrentUser,
+    orders: Orders,
+    request: Request,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
+) -> OrderOut:
+    """Order some products: every line is served, or none is (409 names the short product)."""
+    placement = await orders.place_order(caller, body.to_request(), idempotency_key)
+    if placement.replayed:
+        response.status_code = 200
+        response.headers["Idempotent-Replayed"] = "true"
+    response.headers["Location"] = request.app.url_path_for(
+        "get_order", order_id=placement.order.id
+    )
+    return OrderOut.of(placement.order)
+
+
+@router.get("", responses=problem_responses(401, 403, 422, 503))
+async def list_orders(
+    caller: CurrentUser,
+    orders: Orders,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
+    status: OrderStatus | None = None,
+    user_id: Annotated[Id | None, Query(description="Admins: only this user's orders.")] = None,
+) -> Page[OrderOut]:
+    """The caller's orders, newest first; an admin sees everyone's."""
+    page = await orders.list_orders(caller, limit, cursor, status, user_id)
+    return Page(items=[OrderOut.of(o) for o in page.items], next_cursor=page.next_cursor)
+
+
+@router.get("/{order_id}", responses=problem_responses(401, 404, 422, 503))
+async def get_order(order_id: OrderId, caller: CurrentUser, orders: Orders) -> OrderOut:
+    return OrderOut.of(await orders.get_order(caller, order_id))
+
+
+@router.post("/{order_id}/pay", responses=problem_responses(401, 403, 404, 409, 422, 503))
+async def pay_order(order_id: OrderId, caller: CurrentUser, orders: Orders) -> OrderOut:
+    """Its owner pays a pending order."""
+    return OrderOut.of(await orders.pay_order(caller, order_id))
+
+
+@router.post("/{order_id}/ship", responses=problem_responses(401, 403, 404, 409, 422, 503))
+async def ship_order(order_id: OrderId, caller: CurrentUser, orders: Orders) -> OrderOut:
+    """An admin ships a paid order."""
+    return OrderOut.of(await orders.ship_order(caller, order_id))
+
+
+@router.post("/{order_id}/cancel", responses=problem_responses(401, 404, 409, 422, 503))
+async def cancel_order(order_id: OrderId, caller: CurrentUser, orders: Orders) -> OrderOut:
+    """Its owner or an admin cancels a pending or paid order; its stock goes back."""
+    return OrderOut.of(await orders.cancel_order(caller, order_id))

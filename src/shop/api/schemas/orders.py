@@ -1,0 +1,73 @@
+"""Orders on the wire."""
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from shop.api.schemas.fields import Id, PriceOut
+from shop.domain.orders import (
+    MAX_LINE_QUANTITY,
+    MAX_LINES,
+    Order,
+    OrderItem,
+    OrderRequest,
+    OrderStatus,
+)
+
+
+class OrderItemIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    product_id: Annotated[Id, Field(strict=True)]
+    quantity: Annotated[int, Field(ge=1, le=MAX_LINE_QUANTITY, strict=True, examples=[2])]
+
+
+class OrderCreate(BaseModel):
+    """1 to 50 lines; a product appears at most once."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    items: Annotated[list[OrderItemIn], Field(min_length=1, max_length=MAX_LINES)]
+
+    def to_request(self) -> OrderRequest:
+        return OrderRequest(tuple(OrderItem(i.product_id, i.quantity) for i in self.items))
+
+
+class OrderLineOut(BaseModel):
+    product_id: int = Field(examples=[42])
+    product_name: str = Field(examples=["Espresso machine"])
+    quantity: int = Field(examples=[2])
+    unit_price: PriceOut
+    line_total: PriceOut
+
+
+class OrderOut(BaseModel):
+    id: int = Field(examples=[1001])
+    user_id: int = Field(examples=[7])
+    status: OrderStatus
+    items: list[OrderLineOut]
+    total: PriceOut
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, order: Order) -> "OrderOut":
+        return cls(
+            id=order.id,
+            user_id=order.user_id,
+            status=order.status,
+            items=[
+                OrderLineOut(
+                    product_id=line.product_id,
+                    product_name=line.product_name,
+                    quantity=line.quantity,
+                    unit_price=line.unit_price,
+                    line_total=line.line_total,
+                )
+                for line in order.lines
+            ],
+            total=order.total,
+            created_at=order.created_at,
+            updated_at=order.updated_at,
+        )

@@ -1,0 +1,142 @@
+"""Order use cases: placing, paying, shipping, cancelling, and who may see which order."""
+
+from dataclasses import dataclass
+
+from shop.domain.orders import (
+    IdempotencyKeyReused,
+    IdempotentRequestInProgress,
+    NotYourOrder,
+    Order,
+    OrderNotFound,
+    OrderRequest,
+    OrderStatus,
+    take_stock,
+)
+from shop.domain.pagination import Page, decode_cursor, encode_cursor, id_in_cursor, page_of
+from shop.domain.unit_of_work import AbstractUnitOfWork
+from shop.domain.users import AdminOnly, User
+
+_ORDERS_CURSOR = "orders"
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    order: Order
+    replayed: bool = False
+    """True when an Idempotency-Key named an order placed before: nothing new was done."""
+
+
+class OrderService:
+    def __init__(self, uow: AbstractUnitOfWork) -> None:
+        self._uow = uow
+
+    async def place_order(
+        self, actor: User, request: OrderRequest, idempotency_key: str | None = None
+    ) -> Placement:
+        """Take the stock of every line and record the order, all or nothing.
+
+        With an `idempotency_key`, a retry of the same request returns the first order and
+        takes no more stock; the same key with another request is IdempotencyKeyReused.
+        """
+        fingerprint = request.fingerprint() if idempotency_key else None
+        if idempotency_key is not None:
+            replay = await self._replay(actor, idempotency_key, request)
+            if replay is not None:
+                return replay
+        try:
+            async with self._uow as uow:
+                products = await uow.products.lock_many(request.product_ids)
+                new_order = take_stock(actor.id, request, products)
+                await uow.products.save_stock(products)
+                order = await uow.orders.add(new_order, idempotency_key, fingerprint)
+                await uow.commit()
+        except IdempotentRequestInProgress:
+            if idempotency_key is None:
+                raise
+            # A twin request with the same key committed first: answer with its order.
+            replay = await self._replay(actor, idempotency_key, request)
+            if replay is None:
+                raise
+            return replay
+        return Placement(order)
+
+    async def _replay(self, actor: User, key: str, request: OrderRequest) -> Placement | None:
+        async with self._uow as uow:
+            record = await uow.orders.idempotency_record(actor.id, key)
+            if record is None:
+                return None
+            if record.request_fingerprint != request.fingerprint():
+                raise IdempotencyKeyReused
+            order = await uow.orders.get(record.order_id)
+        if order is None:
+            return None
+        return Placement(order, replayed=True)
+
+    async def get_order(self, actor: User, order_id: int) -> Order:
+        async with self._uow as uow:
+            order = await uow.orders.get(order_id)
+        return self._visible(actor, order, order_id)
+
+    async def pay_order(self, actor: User, order_id: int) -> Order:
+        """Its owner pays a pending order."""
+        async with self._uow as uow:
+            order = self._visible(actor, await uow.orders.get_for_update(order_id), order_id)
+            if order.user_id != actor.id:
+                raise NotYourOrder("pay")
+            order.pay()
+            await uow.orders.save_status(order)
+            await uow.commit()
+        return order
+
+    async def ship_order(self, actor: User, order_id: int) -> Order:
+        """An admin ships a paid order."""
+        async with self._uow as uow:
+            order = self._visible(actor, await uow.orders.get_for_update(order_id), order_id)
+            if not actor.is_admin:
+                raise AdminOnly
+            order.ship()
+            await uow.orders.save_status(order)
+            await uow.commit()
+        return order
+
+    async def cancel_order(self, actor: User, order_id: int) -> Order:
+        """Its owner or an admin cancels a pending or paid order; the stock goes back."""
+        async with self._uow as uow:
+            order = self._visible(actor, await uow.orders.get_for_update(order_id), order_id)
+            returned = order.cancel()
+            products = await uow.products.lock_many(sorted(line.product_id for line in returned))
+            by_id = {product.id: product for product in products}
+            for line in returned:
+                by_id[line.product_id].release(line.quantity)
+            await uow.products.save_stock(products)
+            await uow.orders.save_status(order)
+            await uow.commit()
+        return order
+
+    async def list_orders(
+        self,
+        actor: User,
+        limit: int,
+        cursor: str | None = None,
+        status: OrderStatus | None = None,
+        user_id: int | None = None,
+    ) -> Page[Order]:
+        """A customer's own orders, or (for an admin) everyone's or one user's; newest first."""
+        if not actor.is_admin:
+            if user_id not in (None, actor.id):
+                raise AdminOnly
+            user_id = actor.id
+        before = None
+        if cursor is not None:
+            (last_id,) = decode_cursor(cursor, _ORDERS_CURSOR, 1)
+            before = id_in_cursor(last_id)
+        async with self._uow as uow:
+            rows = await uow.orders.list_page(user_id, status, before, limit + 1)
+        return page_of(rows, limit, lambda last: encode_cursor(_ORDERS_CURSOR, [last.id]))
+
+    @staticmethod
+    def _visible(actor: User, order: Order | None, order_id: int) -> Order:
+        """The order if the actor may see it; to anyone else it does not exist."""
+        if order is None or not actor.may_see(order.user_id):
+            raise OrderNotFound(order_id)
+        return order

@@ -1,0 +1,156 @@
+"""Orders in PostgreSQL: an order row, its item rows, and the idempotency keys behind them."""
+
+from typing import Any
+
+from sqlalchemy import Row, Select, func, insert, select, true, update
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shop.domain.orders import (
+    IdempotencyRecord,
+    IdempotentRequestInProgress,
+    NewOrder,
+    Order,
+    OrderLine,
+    OrderStatus,
+)
+from shop.infrastructure.tables import idempotency_keys, order_items, orders
+
+_UNIQUE_VIOLATION = "23505"
+
+
+def _lines_of(item: Any, label: str) -> Any:
+    """One item column of all of an order's lines, as an array in the order they were written."""
+    return func.array_agg(aggregate_order_by(item, order_items.c.id)).label(label)
+
+
+# Each order row carries its lines as parallel arrays: one statement per order or page,
+# whatever the number of lines (no N+1, no second round trip).
+_LINES = (
+    select(
+        _lines_of(order_items.c.product_id, "product_ids"),
+        _lines_of(order_items.c.product_name, "product_names"),
+        _lines_of(order_items.c.quantity, "quantities"),
+        _lines_of(order_items.c.unit_price, "unit_prices"),
+    )
+    .where(order_items.c.order_id == orders.c.id)
+    .lateral("lines")
+)
+_ORDER_WITH_LINES = select(
+    orders.c.id,
+    orders.c.user_id,
+    orders.c.status,
+    orders.c.created_at,
+    orders.c.updated_at,
+    *_LINES.c,
+).select_from(orders.join(_LINES, true()))
+
+
+def order_from_row(row: Row[Any]) -> Order:
+    fields = row._mapping
+    lines = [
+        OrderLine(product_id, name, quantity, unit_price)
+        for product_id, name, quantity, unit_price in zip(
+            fields["product_ids"] or [],
+            fields["product_names"] or [],
+            fields["quantities"] or [],
+            fields["unit_prices"] or [],
+            strict=True,
+        )
+    ]
+    return Order(
+        id=fields["id"],
+        user_id=fields["user_id"],
+        status=OrderStatus(fields["status"]),
+        lines=lines,
+        created_at=fields["created_at"],
+        updated_at=fields["updated_at"],
+    )
+
+
+class SqlAlchemyOrderRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def get(self, order_id: int) -> Order | None:
+        return await self._one(_ORDER_WITH_LINES.where(orders.c.id == order_id))
+
+    async def get_for_update(self, order_id: int) -> Order | None:
+        statement = _ORDER_WITH_LINES.where(orders.c.id == order_id).with_for_update(of=orders)
+        return await self._one(statement)
+
+    async def _one(self, statement: Select[Any]) -> Order | None:
+        row = (await self._session.execute(statement)).one_or_none()
+        return None if row is None else order_from_row(row)
+
+    async def add(
+        self, new: NewOrder, idempotency_key: str | None, request_fingerprint: str | None
+    ) -> Order:
+        inserted = await self._session.execute(
+            insert(orders)
+            .values(user_id=new.user_id, total=new.total)
+            .returning(orders.c.id, orders.c.status, orders.c.created_at, orders.c.updated_at)
+        )
+        order_id, status, created_at, updated_at = inserted.one()
+        await self._session.execute(
+            insert(order_items),
+            [
+                {
+                    "order_id": order_id,
+                    "product_id": line.product_id,
+                    "product_name": line.product_name,
+                    "quantity": line.quantity,
+                    "unit_price": line.unit_price,
+                }
+                for line in new.lines
+            ],
+        )
+        if idempotency_key is not None and request_fingerprint is not None:
+            await self._remember_key(new.user_id, idempotency_key, request_fingerprint, order_id)
+        return Order(
+            order_id, new.user_id, OrderStatus(status), list(new.lines), created_at, updated_at
+        )
+
+    async def _remember_key(self, user_id: int, key: str, fingerprint: str, order_id: int) -> None:
+        statement = insert(idempotency_keys).values(
+            user_id=user_id, key=key, request_fingerprint=fingerprint, order_id=order_id
+        )
+        try:
+            await self._session.execute(statement)
+        except sa_exc.IntegrityError as error:
+            if getattr(error.orig, "sqlstate", None) == _UNIQUE_VIOLATION:
+                raise IdempotentRequestInProgress from None
+            raise
+
+    async def save_status(self, order: Order) -> None:
+        statement = (
+            update(orders)
+            .where(orders.c.id == order.id)
+            .values(status=order.status.value, updated_at=func.now())
+            .returning(orders.c.updated_at)
+        )
+        order.updated_at = (await self._session.execute(statement)).scalar_one()
+
+    async def idempotency_record(self, user_id: int, key: str) -> IdempotencyRecord | None:
+        statement = select(
+            idempotency_keys.c.request_fingerprint, idempotency_keys.c.order_id
+        ).where(idempotency_keys.c.user_id == user_id, idempotency_keys.c.key == key)
+        row = (await self._session.execute(statement)).one_or_none()
+        return None if row is None else IdempotencyRecord(row[0], row[1])
+
+    async def list_page(
+        self,
+        user_id: int | None,
+        status: OrderStatus | None,
+        before_id: int | None,
+        limit: int,
+    ) -> list[Order]:
+        statement = _ORDER_WITH_LINES.order_by(orders.c.id.desc()).limit(limit)
+        if user_id is not None:
+            statement = statement.where(orders.c.user_id == user_id)
+        if status is not None:
+            statement = statement.where(orders.c.status == status.value)
+        if before_id is not None:
+            statement = statement.where(orders.c.id < before_id)
+        return [order_from_row(row) for row in await self._session.execute(statement)]
