@@ -7,6 +7,13 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Self
 
+from shop.domain.orders import (
+    IdempotencyRecord,
+    IdempotentRequestInProgress,
+    NewOrder,
+    Order,
+    OrderStatus,
+)
 from shop.domain.products import (
     NewProduct,
     Product,
@@ -45,6 +52,13 @@ class InMemoryProductRepository:
 
     async def get_for_update(self, product_id: int) -> Product | None:
         return await self.get(product_id)
+
+    async def lock_many(self, product_ids: list[int]) -> list[Product]:
+        return [replace(self.rows[i]) for i in sorted(product_ids) if i in self.rows]
+
+    async def save_stock(self, changed: list[Product]) -> None:
+        for product in changed:
+            await self.save(product)
 
     async def add(self, new: NewProduct) -> Product:
         now = self._clock()
@@ -146,6 +160,62 @@ class InMemoryUserRepository:
                 raise UsernameTaken
 
 
+class InMemoryOrderRepository:
+    def __init__(
+        self,
+        rows: dict[int, Order],
+        keys: dict[tuple[int, str], IdempotencyRecord],
+        clock: FakeClock,
+    ) -> None:
+        self.rows = rows
+        self.keys = keys
+        self._clock = clock
+        self._ids = itertools.count(max(rows, default=0) + 1)
+
+    async def get(self, order_id: int) -> Order | None:
+        return copy.deepcopy(self.rows.get(order_id))
+
+    async def get_for_update(self, order_id: int) -> Order | None:
+        return await self.get(order_id)
+
+    async def add(
+        self, new: NewOrder, idempotency_key: str | None, request_fingerprint: str | None
+    ) -> Order:
+        now = self._clock()
+        order = Order(next(self._ids), new.user_id, OrderStatus.PENDING, list(new.lines), now, now)
+        if idempotency_key is not None and request_fingerprint is not None:
+            if (new.user_id, idempotency_key) in self.keys:
+                raise IdempotentRequestInProgress
+            self.keys[new.user_id, idempotency_key] = IdempotencyRecord(
+                request_fingerprint, order.id
+            )
+        self.rows[order.id] = copy.deepcopy(order)
+        return order
+
+    async def save_status(self, order: Order) -> None:
+        order.updated_at = self._clock()
+        self.rows[order.id] = copy.deepcopy(order)
+
+    async def idempotency_record(self, user_id: int, key: str) -> IdempotencyRecord | None:
+        return self.keys.get((user_id, key))
+
+    async def list_page(
+        self,
+        user_id: int | None,
+        status: OrderStatus | None,
+        before_id: int | None,
+        limit: int,
+    ) -> list[Order]:
+        chosen = [
+            o
+            for o in sorted(self.rows.values(), key=lambda o: o.id, reverse=True)
+            if (user_id is None or o.user_id == user_id)
+            and (status is None or o.status is status)
+            and (before_id is None or o.id < before_id)
+        ]
+        return copy.deepcopy(chosen[:limit])
+
+
 class FakePasswordHasher:
     """Readable "hashes"; a hash made under an older scheme verifies and asks to be renewed."""
 
@@ -185,6 +255,8 @@ class FakeUnitOfWork(AbstractUnitOfWork):
     def __init__(self) -> None:
         self.committed_products: dict[int, Product] = {}
         self.committed_users: dict[int, User] = {}
+        self.committed_orders: dict[int, Order] = {}
+        self.committed_keys: dict[tuple[int, str], IdempotencyRecord] = {}
         self.referenced_products: set[int] = set()
         self.clock = FakeClock()
         self.commits = 0
@@ -194,16 +266,23 @@ class FakeUnitOfWork(AbstractUnitOfWork):
             copy.deepcopy(self.committed_products), self.referenced_products, self.clock
         )
         self.users = InMemoryUserRepository(copy.deepcopy(self.committed_users), self.clock)
+        self.orders = InMemoryOrderRepository(
+            copy.deepcopy(self.committed_orders), dict(self.committed_keys), self.clock
+        )
         return self
 
     async def commit(self) -> None:
         self.committed_products = copy.deepcopy(self.products.rows)
         self.committed_users = copy.deepcopy(self.users.rows)
+        self.committed_orders = copy.deepcopy(self.orders.rows)
+        self.committed_keys = dict(self.orders.keys)
         self.commits += 1
 
     async def rollback(self) -> None:
         self.products.rows = copy.deepcopy(self.committed_products)
         self.users.rows = copy.deepcopy(self.committed_users)
+        self.orders.rows = copy.deepcopy(self.committed_orders)
+        self.orders.keys = dict(self.committed_keys)
 
 
 def a_new_product(**overrides: object) -> NewProduct:
