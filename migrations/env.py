@@ -1,16 +1,21 @@
-"""Alembic environment: async, on the service's own settings and metadata."""
+"""Alembic environment: async, on the service's own settings and metadata.
+
+A bad setting or an unreachable database ends `alembic` (and `make migrate`) with one
+`FAILED: ...` line naming the setting or the host, not a traceback.
+"""
 
 import asyncio
 from logging.config import fileConfig
 
 from alembic import context
-from sqlalchemy import Connection, make_url
+from alembic.util import CommandError
+from sqlalchemy import URL, Connection, make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
-from shop.infrastructure.database import database_url
+from shop.infrastructure.database import DatabaseUnreachable, database_url, wait_for_database
 from shop.infrastructure.tables import metadata
-from shop.settings import Settings
+from shop.settings import ConfigurationError, Settings, load_settings
 
 config = context.config
 # Programmatic callers (the tests, the app) hand over a connection and keep their own logging.
@@ -21,13 +26,20 @@ if config.config_file_name is not None and injected_connection is None:
 target_metadata = metadata
 
 
+def settings() -> Settings:
+    try:
+        return load_settings()
+    except ConfigurationError as error:
+        raise CommandError(str(error)) from None
+
+
 def run_migrations_offline() -> None:
     """Emit the SQL to stdout instead of running it (`alembic upgrade head --sql`)."""
-    settings = Settings()
-    url = (
-        database_url(settings)
-        if not settings.uses_embedded_database
-        else make_url("postgresql+asyncpg://")
+    configured = settings()
+    url: URL = (
+        make_url("postgresql+asyncpg://")
+        if configured.uses_embedded_database
+        else database_url(configured)
     )
     context.configure(
         url=url,
@@ -47,11 +59,15 @@ def do_run_migrations(connection: Connection) -> None:
 
 
 async def run_async_migrations() -> None:
-    engine = create_async_engine(database_url(Settings()), poolclass=NullPool)
+    configured = settings()
+    engine = create_async_engine(database_url(configured), poolclass=NullPool)
     try:
+        await wait_for_database(engine, configured.db_connect_timeout)
         async with engine.connect() as connection:
             await connection.run_sync(do_run_migrations)
             await connection.commit()
+    except DatabaseUnreachable as error:
+        raise CommandError(str(error)) from None
     finally:
         await engine.dispose()
 

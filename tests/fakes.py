@@ -216,6 +216,18 @@ class InMemoryOrderRepository:
         return copy.deepcopy(chosen[:limit])
 
 
+class RecordingOrderEvents:
+    def __init__(self) -> None:
+        self.placed: list[int] = []
+        self.refused: list[str] = []
+
+    def order_placed(self, order: Order) -> None:
+        self.placed.append(order.id)
+
+    def order_refused(self, reason: str) -> None:
+        self.refused.append(reason)
+
+
 class FakePasswordHasher:
     """Readable "hashes"; a hash made under an older scheme verifies and asks to be renewed."""
 

@@ -4,20 +4,30 @@ import asyncio
 import os
 import re
 import sys
+import tempfile
+from pathlib import Path
 from typing import NoReturn
 
 import click
 import uvicorn
+from sqlalchemy import URL
 from sqlalchemy import exc as sa_exc
 
 from shop.api.log_setup import log_config
+from shop.api.metrics import MULTIPROCESS_DIRECTORY_VARIABLE
 from shop.container import Container
 from shop.domain.errors import DomainError
 from shop.domain.users import EmailTaken, User
-from shop.infrastructure.database import database_url
+from shop.infrastructure.database import (
+    DatabaseUnreachable,
+    create_engine,
+    database_url,
+    wait_for_database,
+)
 from shop.infrastructure.tokens import jwt_secret
 from shop.settings import ConfigurationError, Settings, load_settings
 
+GRACEFUL_SHUTDOWN_SECONDS = 30
 ADMIN_PASSWORD_VARIABLE = "SHOP_ADMIN_PASSWORD"  # noqa: S105 - a variable name
 
 
@@ -50,20 +60,46 @@ def main() -> None:
     type=click.IntRange(min=1),
 )
 def serve(host: str, port: int, workers: int) -> None:
-    """Serve the API."""
+    """Serve the API until SIGTERM or Ctrl-C, then finish the requests under way and stop."""
     settings = _settings_or_exit()
+    url = database_url(settings)
     if settings.uses_embedded_database:
-        # Start the embedded server once, here, and point every worker at it.
-        url = database_url(settings)
+        # The embedded server was started here, once: point every worker at it.
         os.environ["DATABASE_URL"] = url.render_as_string(hide_password=False)
+    try:
+        asyncio.run(_database_answers(settings, url))
+    except DatabaseUnreachable as error:
+        _fail(str(error))
+    if workers > 1:
+        _share_metrics_between_workers()
     uvicorn.run(
         "shop.api.app:create_app",
         factory=True,
         host=host,
         port=port,
         workers=workers,
-        log_config=log_config(),
+        log_config=log_config(settings.log_format, settings.log_level),
+        access_log=False,
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
     )
+
+
+async def _database_answers(settings: Settings, url: URL) -> None:
+    engine = create_engine(settings, url)
+    try:
+        await wait_for_database(engine, settings.db_connect_timeout)
+    finally:
+        await engine.dispose()
+
+
+def _share_metrics_between_workers() -> None:
+    """Prometheus multiprocess mode: each worker writes its metrics to files in one folder."""
+    folder = os.environ.get(MULTIPROCESS_DIRECTORY_VARIABLE)
+    if folder is None:
+        folder = tempfile.mkdtemp(prefix="shop-metrics-")
+        os.environ[MULTIPROCESS_DIRECTORY_VARIABLE] = folder
+    for stale in Path(folder).glob("*.db"):
+        stale.unlink()
 
 
 def _username_from(email: str) -> str:

@@ -3,13 +3,17 @@
 The only module that knows every layer. Tests override its providers instead of patching.
 """
 
+import asyncio
+import logging
+
 from dependency_injector import containers, providers
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from shop.domain.order_service import OrderService
 from shop.domain.product_service import ProductService
 from shop.domain.user_service import UserService
-from shop.infrastructure.database import create_engine, database_url
+from shop.infrastructure.database import create_engine, database_url, describe, wait_for_database
+from shop.infrastructure.metrics import PrometheusOrderEvents
 from shop.infrastructure.migrations import DatabaseReadinessProbe, alembic_config, head_revision
 from shop.infrastructure.passwords import Argon2PasswordHasher
 from shop.infrastructure.tokens import JwtTokenService, jwt_secret
@@ -43,5 +47,24 @@ class Container(containers.DeclarativeContainer):
     )
 
     product_service = providers.Factory(ProductService, unit_of_work)
-    order_service = providers.Factory(OrderService, unit_of_work)
+    order_events = providers.Singleton(PrometheusOrderEvents)
+    order_service = providers.Factory(OrderService, unit_of_work, order_events)
     user_service = providers.Factory(UserService, unit_of_work, password_hasher, token_service)
+
+
+logger = logging.getLogger(__name__)
+
+
+async def start_up(container: Container) -> None:
+    """Check what a request will need, so a misconfiguration stops start-up, not a request."""
+    # Building the engine may start the embedded server: keep that off the event loop.
+    engine = await asyncio.to_thread(container.engine)
+    container.token_service()  # a missing or weak JWT_SECRET fails here
+    container.migration_head()  # and so do missing migrations
+    version = await wait_for_database(engine, container.settings().db_connect_timeout)
+    logger.info("database %s is up: %s", describe(engine.url), version.split(" on ")[0])
+
+
+async def shut_down(container: Container) -> None:
+    """Close every pooled connection."""
+    await container.engine().dispose()

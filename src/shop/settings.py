@@ -2,6 +2,7 @@
 
 from enum import StrEnum
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, PositiveInt, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -11,6 +12,11 @@ class Environment(StrEnum):
     DEVELOPMENT = "development"
     TEST = "test"
     PRODUCTION = "production"
+
+
+class LogFormat(StrEnum):
+    TEXT = "text"
+    JSON = "json"
 
 
 class Settings(BaseSettings):
@@ -39,6 +45,9 @@ class Settings(BaseSettings):
         default=3600, description="Seconds before a connection is renewed."
     )
     db_pool_pre_ping: bool = True
+    db_pool_timeout: float = Field(
+        default=10.0, gt=0, description="Seconds a request waits for a free connection."
+    )
     db_connect_timeout: float = Field(
         default=10.0, gt=0, description="Seconds to wait for the database at start-up."
     )
@@ -55,6 +64,9 @@ class Settings(BaseSettings):
     access_token_ttl: int = Field(default=3600, ge=60, description="Token lifetime in seconds.")
     argon2_time_cost: int = Field(default=3, ge=1)
     argon2_memory_cost: int = Field(default=65536, ge=8, description="KiB per hash.")
+
+    log_format: LogFormat = LogFormat.TEXT
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     alembic_config: Path = Field(
         default=Path("alembic.ini"), description="The Alembic configuration, for the schema head."

@@ -15,7 +15,7 @@ from shop.domain.orders import (
 )
 from shop.domain.products import OutOfStock
 from shop.domain.users import AdminOnly, Role
-from tests.fakes import FakeUnitOfWork, a_new_product, a_user
+from tests.fakes import FakeUnitOfWork, RecordingOrderEvents, a_new_product, a_user
 
 ADMIN = a_user(Role.ADMIN, 1)
 ADA = a_user(Role.CUSTOMER, 2)
@@ -33,8 +33,13 @@ async def uow() -> FakeUnitOfWork:
 
 
 @pytest.fixture
-def service(uow: FakeUnitOfWork) -> OrderService:
-    return OrderService(uow)
+def events() -> RecordingOrderEvents:
+    return RecordingOrderEvents()
+
+
+@pytest.fixture
+def service(uow: FakeUnitOfWork, events: RecordingOrderEvents) -> OrderService:
+    return OrderService(uow, events)
 
 
 def stock(uow: FakeUnitOfWork) -> list[int]:
@@ -141,3 +146,14 @@ async def test_orders_can_be_listed_by_status(service: OrderService) -> None:
     await service.pay_order(ADA, first.order.id)
     paid = await service.list_orders(ADA, 10, status=OrderStatus.PAID)
     assert [o.id for o in paid.items] == [first.order.id]
+
+
+async def test_placed_and_refused_orders_are_told_to_whoever_counts_them(
+    service: OrderService, events: RecordingOrderEvents
+) -> None:
+    placed = await service.place_order(ADA, a_request((1, 1)), "key-1")
+    await service.place_order(ADA, a_request((1, 1)), "key-1")
+    with pytest.raises(OutOfStock):
+        await service.place_order(ADA, a_request((2, 3)))
+    assert events.placed == [placed.order.id]
+    assert events.refused == ["out_of_stock"]

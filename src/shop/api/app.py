@@ -1,35 +1,29 @@
 """The app factory: `uvicorn --factory shop.api.app:create_app`."""
 
-import asyncio
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from shop.api.body_limit import BodySizeLimitMiddleware
 from shop.api.problems import install_problem_handlers
 from shop.api.request_context import RequestContextMiddleware
-from shop.api.routes import auth, health, orders, products, users
-from shop.container import Container
-from shop.infrastructure.database import describe, wait_for_database
+from shop.api.routes import auth, health, metrics, orders, products, users
+from shop.container import Container, shut_down, start_up
 
-logger = logging.getLogger(__name__)
+MAX_BODY_SIZE = 1024 * 1024
+"""Larger request bodies are refused with 413 before they are read."""
 
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Start-up: the database must answer; shutdown: the pool is closed."""
     container: Container = app.state.container
-    # Building the engine may start the embedded server: keep that off the event loop.
-    engine = await asyncio.to_thread(container.engine)
-    container.token_service()  # a missing or weak JWT_SECRET stops start-up, not a request
-    settings = container.settings()
-    version = await wait_for_database(engine, settings.db_connect_timeout)
-    logger.info("database %s is up: %s", describe(engine.url), version.split(" on ")[0])
+    await start_up(container)
     try:
         yield
     finally:
-        await engine.dispose()
+        await shut_down(container)
 
 
 def create_app(container: Container | None = None) -> FastAPI:
@@ -41,10 +35,9 @@ def create_app(container: Container | None = None) -> FastAPI:
     )
     app.state.container = container or Container()
     install_problem_handlers(app)
+    # The last added is the outermost: the request context wraps the body limit too.
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=MAX_BODY_SIZE)
     app.add_middleware(RequestContextMiddleware)
-    app.include_router(health.router)
-    app.include_router(auth.router)
-    app.include_router(users.router)
-    app.include_router(products.router)
-    app.include_router(orders.router)
+    for router in (health, metrics, auth, users, products, orders):
+        app.include_router(router.router)
     return app

@@ -1,16 +1,19 @@
-"""Per-request context: the request id on every response and log line, and the last-resort 500."""
+"""Per-request context: the request id, the access log line, the metrics, the last-resort 500."""
 
 import logging
 import re
+import time
 import uuid
 from contextvars import ContextVar
 
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from shop.api.metrics import UNMATCHED_ROUTE, observe_request
 from shop.api.problems import problem_response
 
 logger = logging.getLogger("shop.request")
+access_logger = logging.getLogger("shop.access")
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
@@ -23,6 +26,7 @@ class RequestIdLogFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = request_id_var.get()
+        record.__dict__.pop("color_message", None)  # uvicorn's ANSI-coloured duplicate
         return True
 
 
@@ -37,8 +41,15 @@ def _request_id(scope: Scope) -> str:
     return uuid.uuid4().hex
 
 
+def _route_of(scope: Scope) -> str:
+    """The route template (`/products/{product_id}`), never the raw path: bounded labels."""
+    route = scope.get("route")
+    return getattr(route, "path", None) or UNMATCHED_ROUTE
+
+
 class RequestContextMiddleware:
-    """Pure ASGI (no BaseHTTPMiddleware): tags the request and answers 500 for any escaped error.
+    """Pure ASGI (no BaseHTTPMiddleware) around every request: tags it with an id, logs one
+    access line, records its metrics, and answers 500 for any error that escaped.
 
     No traceback is logged or sent: an unexpected error is logged by its type only, so SQL,
     parameters or secrets carried in exception messages never reach a log line.
@@ -51,14 +62,15 @@ class RequestContextMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        started_at = time.perf_counter()
         request_id = _request_id(scope)
         token = request_id_var.set(request_id)
-        response_started = False
+        status, response_started = 500, False
 
         async def send_with_request_id(message: Message) -> None:
-            nonlocal response_started
+            nonlocal status, response_started
             if message["type"] == "http.response.start":
-                response_started = True
+                status, response_started = message["status"], True
                 MutableHeaders(scope=message)[REQUEST_ID_HEADER] = request_id
             await send(message)
 
@@ -70,4 +82,23 @@ class RequestContextMiddleware:
                 response = problem_response(500, scope["path"])
                 await response(scope, receive, send_with_request_id)
         finally:
+            self._record(scope, status, time.perf_counter() - started_at)
             request_id_var.reset(token)
+
+    @staticmethod
+    def _record(scope: Scope, status: int, seconds: float) -> None:
+        method, route = scope["method"], _route_of(scope)
+        observe_request(method, route, status, seconds)
+        access_logger.info(
+            "%s %s %d %.1fms",
+            method,
+            scope["path"],
+            status,
+            seconds * 1000,
+            extra={
+                "method": method,
+                "route": route,
+                "status": status,
+                "duration_ms": round(seconds * 1000, 2),
+            },
+        )

@@ -7,12 +7,14 @@ from shop.domain.orders import (
     IdempotentRequestInProgress,
     NotYourOrder,
     Order,
+    OrderEvents,
     OrderNotFound,
     OrderRequest,
     OrderStatus,
     take_stock,
 )
 from shop.domain.pagination import Page, decode_cursor, encode_cursor, id_in_cursor, page_of
+from shop.domain.products import OutOfStock
 from shop.domain.unit_of_work import AbstractUnitOfWork
 from shop.domain.users import AdminOnly, User
 
@@ -27,8 +29,9 @@ class Placement:
 
 
 class OrderService:
-    def __init__(self, uow: AbstractUnitOfWork) -> None:
+    def __init__(self, uow: AbstractUnitOfWork, events: OrderEvents) -> None:
         self._uow = uow
+        self._events = events
 
     async def place_order(
         self, actor: User, request: OrderRequest, idempotency_key: str | None = None
@@ -50,6 +53,9 @@ class OrderService:
                 await uow.products.save_stock(products)
                 order = await uow.orders.add(new_order, idempotency_key, fingerprint)
                 await uow.commit()
+        except OutOfStock:
+            self._events.order_refused("out_of_stock")
+            raise
         except IdempotentRequestInProgress:
             if idempotency_key is None:
                 raise
@@ -58,6 +64,7 @@ class OrderService:
             if replay is None:
                 raise
             return replay
+        self._events.order_placed(order)
         return Placement(order)
 
     async def _replay(self, actor: User, key: str, request: OrderRequest) -> Placement | None:

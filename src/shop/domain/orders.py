@@ -200,6 +200,14 @@ class IdempotencyRecord:
     order_id: int
 
 
+class OrderEvents(Protocol):
+    """Told what became of each order request, for whoever keeps count."""
+
+    def order_placed(self, order: Order) -> None: ...
+
+    def order_refused(self, reason: str) -> None: ...
+
+
 class OrderRepository(Protocol):
     async def get(self, order_id: int) -> Order | None: ...
 

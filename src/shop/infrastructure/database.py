@@ -9,6 +9,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from shop.infrastructure.embedded_postgres import start_embedded_postgres
+from shop.infrastructure.metrics import instrument_pool
 from shop.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -39,18 +40,21 @@ def database_url(settings: Settings) -> URL:
 
 def create_engine(settings: Settings, url: URL) -> AsyncEngine:
     """The process-wide pooled engine."""
-    return create_async_engine(
+    engine = create_async_engine(
         url,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
         pool_recycle=settings.db_pool_recycle,
         pool_pre_ping=settings.db_pool_pre_ping,
+        pool_timeout=settings.db_pool_timeout,
         connect_args={
             "timeout": settings.db_connect_timeout,
             "command_timeout": settings.db_statement_timeout,
             "server_settings": {"application_name": "shop"},
         },
     )
+    instrument_pool(engine)
+    return engine
 
 
 def describe(url: URL) -> str:

@@ -1,0 +1,40 @@
+"""HTTP metrics, and the Prometheus exposition of every metric of the process (or workers)."""
+
+import os
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+
+MULTIPROCESS_DIRECTORY_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
+UNMATCHED_ROUTE = "unmatched"
+"""The route label of requests no route matched: one label, however many odd paths arrive."""
+
+REQUESTS = Counter("shop_http_requests", "HTTP requests answered.", ["method", "route", "status"])
+LATENCY = Histogram(
+    "shop_http_request_duration_seconds",
+    "Seconds from receiving an HTTP request to the end of its response.",
+    ["method", "route", "status"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+
+
+def observe_request(method: str, route: str, status: int, seconds: float) -> None:
+    labels = (method, route, str(status))
+    REQUESTS.labels(*labels).inc()
+    LATENCY.labels(*labels).observe(seconds)
+
+
+def exposition() -> tuple[bytes, str]:
+    """The metrics in the Prometheus text format, summed over workers in multiprocess mode."""
+    if MULTIPROCESS_DIRECTORY_VARIABLE in os.environ:
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        return generate_latest(registry), CONTENT_TYPE_LATEST
+    return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
