@@ -13,6 +13,7 @@ from shop.domain.users import (
     Role,
     UsernameTaken,
     UserNotFound,
+    WrongPassword,
 )
 from tests.fakes import FakePasswordHasher, FakeTokenService, FakeUnitOfWork
 
@@ -100,9 +101,11 @@ async def test_changing_the_password_needs_the_current_one(
     service: UserService, uow: FakeUnitOfWork
 ) -> None:
     user = await service.register_user("ada@example.com", "ada", "long-password")
-    for current in (None, "not-the-password"):
-        with pytest.raises(InvalidUser):
-            await service.change_profile(user, password="new-password", current_password=current)
+    with pytest.raises(InvalidUser):
+        await service.change_profile(user, password="new-password")
+    with pytest.raises(WrongPassword):
+        await service.change_profile(user, password="new-password", current_password="guess-123")
+    assert uow.committed_users[user.id].password_hash == "fake2:long-password"
     await service.change_profile(user, password="new-password", current_password="long-password")
     assert uow.committed_users[user.id].password_hash == "fake2:new-password"
 

@@ -86,6 +86,13 @@ def _allowed_methods(request: Request) -> str:
 
 async def _on_http_exception(request: Request, exc: Exception) -> Response:
     error = cast(StarletteHTTPException, exc)
+    if error.status_code == 400:
+        # The framework's word for a body it could not even decode: invalid input, like
+        # any other, answered as the 422 every operation documents.
+        body_error = {"loc": ["body"], "msg": "cannot be parsed", "type": "body_unparsable"}
+        return problem_response(
+            422, request.url.path, "The request body cannot be parsed.", errors=[body_error]
+        )
     headers = dict(error.headers or {})
     if error.status_code == 405:
         headers["Allow"] = _allowed_methods(request)

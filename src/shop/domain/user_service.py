@@ -11,6 +11,7 @@ from shop.domain.users import (
     Role,
     User,
     UserNotFound,
+    WrongPassword,
     checked_password,
     checked_username,
     normalized_email,
@@ -120,7 +121,7 @@ class UserService:
                 "current_password is required to change the password.", "current_password"
             )
         if not (await self._hasher.verify(current_password, actor.password_hash)).valid:
-            raise InvalidUser("current_password is not the current password.", "current_password")
+            raise WrongPassword
 
     async def get_user(self, actor: User, user_id: int) -> User:
         """Admins see anyone; a customer sees themself, and anyone else does not exist."""

@@ -49,6 +49,11 @@ class InvalidToken(NotAuthenticated):
         super().__init__("The access token is missing, malformed, expired or revoked.")
 
 
+class WrongPassword(Forbidden):
+    def __init__(self) -> None:
+        super().__init__("current_password is not the current password.")
+
+
 class AdminOnly(Forbidden):
     def __init__(self) -> None:
         super().__init__("Only an administrator may do this.")

@@ -3,6 +3,7 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form
+from pydantic.json_schema import SkipJsonSchema
 
 from shop.api.dependencies import user_service
 from shop.api.problems import problem_responses
@@ -18,7 +19,7 @@ async def issue_token(
     username: Annotated[str, Form(max_length=320, description="The e-mail address.")],
     password: Annotated[str, Form(max_length=MAX_PASSWORD_LENGTH)],
     users: Annotated[UserService, Depends(user_service)],
-    grant_type: Annotated[str | None, Form(pattern="^password$")] = None,
+    grant_type: Annotated[str | SkipJsonSchema[None], Form(pattern="^password$")] = None,
 ) -> TokenOut:
     """Log in. A wrong e-mail and a wrong password get the same 401."""
     token = await users.authenticate(username, password)

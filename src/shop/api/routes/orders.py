@@ -3,10 +3,12 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+from pydantic import StringConstraints
+from pydantic.json_schema import SkipJsonSchema
 
 from shop.api.dependencies import CurrentUser, order_service
 from shop.api.problems import problem_responses
-from shop.api.schemas.fields import DB_INT_MAX, Id
+from shop.api.schemas.fields import DB_INT_MAX, Cursor, Id
 from shop.api.schemas.orders import OrderCreate, OrderOut
 from shop.api.schemas.pages import Page
 from shop.domain.order_service import OrderService
@@ -17,14 +19,16 @@ router = APIRouter(prefix="/orders", tags=["orders"])
 
 Orders = Annotated[OrderService, Depends(order_service)]
 OrderId = Annotated[int, Path(ge=1, le=DB_INT_MAX, description="The order's id.")]
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        min_length=1,
-        max_length=MAX_IDEMPOTENCY_KEY_LENGTH,
-        pattern=r"^[\x21-\x7e]+$",
-        description="Makes retries safe: the same key and body return the first order.",
+# Printable ASCII without spaces; the constraints sit on `str` so the schema shows them.
+KeyText = Annotated[
+    str,
+    StringConstraints(
+        min_length=1, max_length=MAX_IDEMPOTENCY_KEY_LENGTH, pattern=r"^[\x21-\x7e]+$"
     ),
+]
+IdempotencyKey = Annotated[
+    KeyText | SkipJsonSchema[None],
+    Header(description="Makes retries safe: the same key and body return the first order."),
 ]
 
 
@@ -65,7 +69,7 @@ async def list_orders(
     caller: CurrentUser,
     orders: Orders,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
-    cursor: Annotated[str | None, Query(max_length=512)] = None,
+    cursor: Annotated[Cursor | None, Query()] = None,
     status: OrderStatus | None = None,
     user_id: Annotated[Id | None, Query(description="Admins: only this user's orders.")] = None,
 ) -> Page[OrderOut]:

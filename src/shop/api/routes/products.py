@@ -1,14 +1,15 @@
 """The catalogue: list, read, create, update and delete products."""
 
-from decimal import Decimal
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+from pydantic import StringConstraints
+from pydantic.json_schema import SkipJsonSchema
 
 from shop.api.dependencies import CurrentUser, product_service
 from shop.api.etags import etag_of, matches_if_none_match, versions_in_if_match
 from shop.api.problems import problem_responses
-from shop.api.schemas.fields import DB_INT_MAX
+from shop.api.schemas.fields import DB_INT_MAX, Cursor, PriceIn
 from shop.api.schemas.pages import Page
 from shop.api.schemas.products import (
     ProductCreate,
@@ -19,17 +20,17 @@ from shop.api.schemas.products import (
 )
 from shop.domain.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from shop.domain.product_service import ProductService
-from shop.domain.products import MAX_PRICE, ProductFilter, ProductOrdering
+from shop.domain.products import ProductFilter, ProductOrdering
 
 router = APIRouter(prefix="/products", tags=["products"])
 
 Products = Annotated[ProductService, Depends(product_service)]
 ProductId = Annotated[int, Path(ge=1, le=DB_INT_MAX, description="The product's id.")]
-PriceBound = Annotated[
-    Decimal | None,
-    Query(ge=0, le=MAX_PRICE, max_digits=12, decimal_places=2, allow_inf_nan=False),
-]
+PriceBound = Annotated[PriceIn | None, Query()]
 
+# "*" or a list of entity tags; an empty list is allowed, and matches nothing.
+IF_MATCH = r'^\s*(\*|(W/)?"[^"]*"(\s*,\s*(W/)?"[^"]*")*)?\s*$'
+IfMatchText = Annotated[str, StringConstraints(pattern=IF_MATCH)]
 _ETAG_HEADER = {"ETag": {"description": "The product's version.", "schema": {"type": "string"}}}
 
 
@@ -37,9 +38,7 @@ _ETAG_HEADER = {"ETag": {"description": "The product's version.", "schema": {"ty
 async def list_products(
     service: Products,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
-    cursor: Annotated[
-        str | None, Query(max_length=512, description="`next_cursor` of the previous page.")
-    ] = None,
+    cursor: Annotated[Cursor | None, Query()] = None,
     q: Annotated[
         SearchText | None, Query(description="Case-insensitive search in the name.")
     ] = None,
@@ -72,7 +71,7 @@ async def get_product(
     product_id: ProductId,
     service: Products,
     response: Response,
-    if_none_match: Annotated[str | None, Header()] = None,
+    if_none_match: Annotated[str | SkipJsonSchema[None], Header()] = None,
 ) -> ProductOut | Response:
     product = await service.get_product(product_id)
     if matches_if_none_match(if_none_match, product):
@@ -114,7 +113,8 @@ async def update_product(
     service: Products,
     response: Response,
     if_match: Annotated[
-        str | None, Header(description="Update only if the product is still at this ETag.")
+        IfMatchText | SkipJsonSchema[None],
+        Header(description="Update only while the product is at one of these ETags (or `*`)."),
     ] = None,
 ) -> ProductOut:
     """Change some fields of a product (admins only)."""

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from shop.api.dependencies import CurrentUser, user_service
 from shop.api.problems import problem_responses
-from shop.api.schemas.fields import DB_INT_MAX
+from shop.api.schemas.fields import DB_INT_MAX, Cursor
 from shop.api.schemas.pages import Page
 from shop.api.schemas.users import UserCreate, UserOut, UserUpdate
 from shop.domain.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
@@ -38,8 +38,9 @@ async def me(caller: CurrentUser) -> UserOut:
     return UserOut.of(caller)
 
 
-@router.patch("/me", responses=problem_responses(401, 409, 422, 503))
+@router.patch("/me", responses=problem_responses(401, 403, 409, 422, 503))
 async def change_me(body: UserUpdate, caller: CurrentUser, users: Users) -> UserOut:
+    """Rename, or change the password (403 when `current_password` is wrong)."""
     user = await users.change_profile(caller, body.username, body.password, body.current_password)
     return UserOut.of(user)
 
@@ -49,7 +50,7 @@ async def list_users(
     caller: CurrentUser,
     users: Users,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
-    cursor: Annotated[str | None, Query(max_length=512)] = None,
+    cursor: Annotated[Cursor | None, Query()] = None,
 ) -> Page[UserOut]:
     """Every user, in id order (admins only)."""
     page = await users.list_users(caller, limit, cursor)

@@ -1,9 +1,20 @@
-"""Field types shared by the schemas: the wire form of the domain's rules."""
+"""Field types shared by the schemas: the wire form of the domain's rules.
 
+Each type's OpenAPI schema says exactly what its validation accepts, so clients (and
+schema-driven fuzzers) can tell valid input from invalid without trying it.
+"""
+
+import re
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import Field, PlainSerializer, StringConstraints
+from pydantic import (
+    BeforeValidator,
+    Field,
+    PlainSerializer,
+    StringConstraints,
+    WithJsonSchema,
+)
 
 from shop.domain.products import MAX_PRICE
 
@@ -13,25 +24,63 @@ NOT_BLANK_NO_NUL = r"^[^\x00]*[^\s\x00][^\x00]*$"
 
 DB_INT_MAX = 2_147_483_647
 
+
+def _json_integer(value: object) -> object:
+    """JSON Schema's integer: 5 and 5.0, never "5" or true."""
+    if isinstance(value, str | bool):
+        raise ValueError("must be a JSON integer")
+    return value
+
+
+JSON_INTEGER = BeforeValidator(_json_integer)
+"""Put last in an `Annotated` int of a JSON body, after its bounds (so the schema shows them)."""
+
 Id = Annotated[int, Field(ge=1, le=DB_INT_MAX, examples=[42])]
+
+PRICE_TEXT = r"^(0|[1-9][0-9]{0,9})(\.[0-9]{1,2})?$"
+_PRICE_SCHEMA: dict[str, Any] = {
+    "anyOf": [
+        {"type": "number", "minimum": 0, "maximum": float(MAX_PRICE), "multipleOf": 0.01},
+        {"type": "string", "pattern": PRICE_TEXT},
+    ],
+    "description": "A JSON number or a decimal string, 0 to 9999999999.99, at most two places.",
+    "examples": ["19.99"],
+}
+
+
+def _price_text(value: object) -> object:
+    """Decimal strings in the plain form the schema names; numbers are checked as numbers."""
+    if isinstance(value, str) and not re.fullmatch(PRICE_TEXT, value):
+        raise ValueError("a price is written like 19.99: digits, at most two decimal places")
+    return value
+
 
 PriceIn = Annotated[
     Decimal,
-    Field(
-        ge=0,
-        le=MAX_PRICE,
-        max_digits=12,
-        decimal_places=2,
-        allow_inf_nan=False,
-        description="A JSON number or a decimal string, at most two decimal places.",
-        examples=["19.99"],
-    ),
+    BeforeValidator(_price_text),
+    Field(ge=0, le=MAX_PRICE, max_digits=12, decimal_places=2, allow_inf_nan=False),
+    WithJsonSchema(_PRICE_SCHEMA),
 ]
 
 PriceOut = Annotated[
     Decimal,
     PlainSerializer(lambda price: f"{price:.2f}", return_type=str, when_used="json"),
-    Field(description="A decimal string with two places.", examples=["19.99"]),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^[0-9]+\.[0-9]{2}$",
+            "description": "A decimal string with two places.",
+            "examples": ["19.99"],
+        },
+        mode="serialization",
+    ),
 ]
 
 PlainText = Annotated[str, StringConstraints(pattern=NO_NUL)]
+
+CURSOR = r"^[A-Za-z0-9_-]{1,512}$"
+Cursor = Annotated[
+    str,
+    StringConstraints(pattern=CURSOR),
+    Field(description="`next_cursor` of the previous page, as it was given."),
+]

@@ -5,7 +5,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shop.api.schemas.fields import Id, PriceOut
+from shop.api.schemas.fields import DB_INT_MAX, JSON_INTEGER, PriceOut
 from shop.domain.orders import (
     MAX_LINE_QUANTITY,
     MAX_LINES,
@@ -19,8 +19,8 @@ from shop.domain.orders import (
 class OrderItemIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    product_id: Annotated[Id, Field(strict=True)]
-    quantity: Annotated[int, Field(ge=1, le=MAX_LINE_QUANTITY, strict=True, examples=[2])]
+    product_id: Annotated[int, Field(ge=1, le=DB_INT_MAX, examples=[42]), JSON_INTEGER]
+    quantity: Annotated[int, Field(ge=1, le=MAX_LINE_QUANTITY, examples=[2]), JSON_INTEGER]
 
 
 class OrderCreate(BaseModel):

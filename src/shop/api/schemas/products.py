@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 from pydantic.json_schema import SkipJsonSchema
 
 from shop.api.schemas.fields import (
+    JSON_INTEGER,
     NO_NUL,
     NOT_BLANK_NO_NUL,
     PlainText,
@@ -31,7 +32,7 @@ ProductName = Annotated[
 Description = Annotated[
     PlainText, Field(max_length=MAX_DESCRIPTION_LENGTH, examples=["15 bar, stainless steel"])
 ]
-StockQuantity = Annotated[int, Field(ge=0, le=MAX_QUANTITY, strict=True, examples=[12])]
+StockQuantity = Annotated[int, Field(ge=0, le=MAX_QUANTITY, examples=[12]), JSON_INTEGER]
 
 
 class ProductCreate(BaseModel):
