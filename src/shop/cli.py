@@ -3,6 +3,7 @@
 import asyncio
 import os
 import re
+import signal
 import sys
 import tempfile
 from pathlib import Path
@@ -24,7 +25,6 @@ from shop.infrastructure.database import (
     database_url,
     wait_for_database,
 )
-from shop.infrastructure.tokens import jwt_secret
 from shop.settings import ConfigurationError, Settings, load_settings
 
 GRACEFUL_SHUTDOWN_SECONDS = 30
@@ -39,7 +39,6 @@ def _fail(message: str, code: int = 1) -> NoReturn:
 def _settings_or_exit() -> Settings:
     try:
         settings = load_settings()
-        jwt_secret(settings)
     except ConfigurationError as error:
         _fail(str(error), 2)
     return settings
@@ -72,6 +71,9 @@ def serve(host: str, port: int, workers: int) -> None:
         _fail(str(error))
     if workers > 1:
         _share_metrics_between_workers()
+    # After a graceful shutdown uvicorn re-raises SIGTERM under the handler it found; make
+    # that one exit 0, as a clean stop should (the default handler would kill the process).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     uvicorn.run(
         "shop.api.app:create_app",
         factory=True,

@@ -4,7 +4,14 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, PositiveInt, SecretStr, ValidationError
+from pydantic import (
+    Field,
+    PositiveInt,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -12,6 +19,9 @@ class Environment(StrEnum):
     DEVELOPMENT = "development"
     TEST = "test"
     PRODUCTION = "production"
+
+
+MIN_JWT_SECRET_LENGTH = 32
 
 
 class LogFormat(StrEnum):
@@ -57,8 +67,9 @@ class Settings(BaseSettings):
 
     jwt_secret: SecretStr | None = Field(
         default=None,
-        description="Signs access tokens. Required in production; in development one is "
-        "generated and kept under SHOP_DATA_DIR.",
+        validate_default=True,
+        description="Signs access tokens (at least 32 characters). Required in production; "
+        "elsewhere one is generated and kept under SHOP_DATA_DIR when unset.",
     )
     jwt_issuer: str = "shop"
     access_token_ttl: int = Field(default=3600, ge=60, description="Token lifetime in seconds.")
@@ -71,6 +82,16 @@ class Settings(BaseSettings):
     alembic_config: Path = Field(
         default=Path("alembic.ini"), description="The Alembic configuration, for the schema head."
     )
+
+    @field_validator("jwt_secret")
+    @classmethod
+    def _strong_enough(cls, secret: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        if secret is None:
+            if info.data.get("shop_env") is Environment.PRODUCTION:
+                raise ValueError("required when SHOP_ENV=production")
+        elif len(secret.get_secret_value()) < MIN_JWT_SECRET_LENGTH:
+            raise ValueError(f"use at least {MIN_JWT_SECRET_LENGTH} characters")
+        return secret
 
     @property
     def uses_embedded_database(self) -> bool:

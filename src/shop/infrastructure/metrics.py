@@ -27,13 +27,20 @@ def instrument_pool(engine: AsyncEngine) -> None:
     """Keep the pool gauges current on every checkout and checkin."""
     pool: Any = engine.sync_engine.pool
 
-    def update(*_: object) -> None:
+    def on_checkout(*_: object) -> None:
         POOL_CHECKED_OUT.set(pool.checkedout())
         POOL_OVERFLOW.set(max(pool.overflow(), 0))
 
+    def on_checkin(*_: object) -> None:
+        # Fired just before the connection is back: it still counts as checked out, and
+        # an overflow connection meeting a full pool is about to be closed.
+        closing = pool.checkedin() >= pool.size()
+        POOL_CHECKED_OUT.set(max(pool.checkedout() - 1, 0))
+        POOL_OVERFLOW.set(max(pool.overflow() - closing, 0))
+
     POOL_SIZE.set(pool.size())
-    event.listen(pool, "checkout", update)
-    event.listen(pool, "checkin", update)
+    event.listen(pool, "checkout", on_checkout)
+    event.listen(pool, "checkin", on_checkin)
 
 
 class PrometheusOrderEvents:
