@@ -1,4 +1,4 @@
-"""The dependency-injector container: settings -> engine -> sessions -> unit of work -> services.
+"""The dependency-injector container: settings -> engine -> unit of work -> services.
 
 The only module that knows every layer. Tests override its providers instead of patching.
 """
@@ -7,12 +7,18 @@ import asyncio
 import logging
 
 from dependency_injector import containers, providers
-from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from shop.domain.order_service import OrderService
 from shop.domain.product_service import ProductService
 from shop.domain.user_service import UserService
-from shop.infrastructure.database import create_engine, database_url, describe, wait_for_database
+from shop.infrastructure.database import (
+    connection_gate,
+    create_engine,
+    database_url,
+    describe,
+    reading_engine,
+    wait_for_database,
+)
 from shop.infrastructure.metrics import PrometheusOrderEvents
 from shop.infrastructure.migrations import DatabaseReadinessProbe, alembic_config, head_revision
 from shop.infrastructure.passwords import Argon2PasswordHasher
@@ -26,8 +32,9 @@ class Container(containers.DeclarativeContainer):
 
     database_url = providers.Singleton(database_url, settings)
     engine = providers.Singleton(create_engine, settings, database_url)
-    session_factory = providers.Singleton(async_sessionmaker, engine, expire_on_commit=False)
-    unit_of_work = providers.Factory(SqlAlchemyUnitOfWork, session_factory)
+    reading_engine = providers.Singleton(reading_engine, engine, settings)
+    connection_gate = providers.Singleton(connection_gate, settings)
+    unit_of_work = providers.Factory(SqlAlchemyUnitOfWork, engine, reading_engine, connection_gate)
 
     alembic_config = providers.Singleton(alembic_config, settings.provided.alembic_config)
     migration_head = providers.Singleton(head_revision, alembic_config)

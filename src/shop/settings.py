@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     db_pool_timeout: float = Field(
         default=10.0, gt=0, description="Seconds a request waits for a free connection."
     )
+    db_pgbouncer: bool = Field(
+        default=False, description="The database is behind PgBouncer in transaction mode."
+    )
     db_connect_timeout: float = Field(
         default=10.0, gt=0, description="Seconds to wait for the database at start-up."
     )

@@ -1,20 +1,20 @@
 """How many SQL statements an orders request sends: a fixed number, whatever the size.
 
-A `before_cursor_execute` listener on the app's engine counts every statement the app sends
-while one request is served (the requests here run one at a time). Reading 1 order or 100,
-an order of 1 line or 50, placing or cancelling 1 line or 50: the same count each time, so
-there is no N+1. The budgets are the counts measured when these tests were written: a change
-that adds a round trip to every request fails here and has to say why.
+`counting_statements` (conftest) counts every statement the app sends while one request
+is served (the requests run one at a time). Reading 1 order or 100, an order of 1 line
+or 50, placing or cancelling 1 line or 50: the same count each time, so there is no N+1.
+The budgets are the counts measured when these tests were written: a change that adds a
+round trip to every request fails here and has to say why.
 """
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import pytest
 from httpx import AsyncClient, Response
-from sqlalchemy import event, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+from tests.integration.conftest import counting_statements
 
 if TYPE_CHECKING:
     from shop.container import Container
@@ -32,26 +32,10 @@ CANCEL_BUDGET = 5  # the caller; lock the order; lock its products; save the sto
 # --- helpers -----------------------------------------------------------------------------------
 
 
-@contextmanager
-def counting_statements(container: "Container") -> Iterator[list[str]]:
-    """Every SQL statement the app's engine sends inside the block, in order."""
-    sent: list[str] = []
-
-    def record(*args: Any) -> None:
-        sent.append(args[2])  # (connection, cursor, statement, parameters, context, many)
-
-    sync_engine = container.engine().sync_engine
-    event.listen(sync_engine, "before_cursor_execute", record)
-    try:
-        yield sent
-    finally:
-        event.remove(sync_engine, "before_cursor_execute", record)
-
-
 async def statements_of(
     container: "Container", client: AsyncClient, method: str, url: str, **kwargs: Any
 ) -> tuple[Response, list[str]]:
-    with counting_statements(container) as sent:
+    async with counting_statements(container) as sent:
         response = await client.request(method, url, **kwargs)
     return response, list(sent)
 

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 from sqlalchemy import URL, text
-from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
 from shop.domain.products import (
@@ -13,6 +13,7 @@ from shop.domain.products import (
     ProductOrdering,
 )
 from shop.domain.unit_of_work import AbstractUnitOfWork
+from shop.infrastructure.database import ConnectionGate
 from shop.infrastructure.unit_of_work import SqlAlchemyUnitOfWork
 from tests.fakes import FakeUnitOfWork, a_new_product
 
@@ -28,7 +29,8 @@ def uow(request: pytest.FixtureRequest) -> AbstractUnitOfWork:
     # Only the real one needs a database (and a sync fixture may ask for async ones).
     url: URL = request.getfixturevalue("database_url")
     engine = create_async_engine(url, poolclass=NullPool)
-    return SqlAlchemyUnitOfWork(async_sessionmaker(engine, expire_on_commit=False))
+    reading = engine.execution_options(isolation_level="AUTOCOMMIT")
+    return SqlAlchemyUnitOfWork(engine, reading, ConnectionGate(capacity=5, patience=10))
 
 
 async def test_what_is_committed_is_there_next_time(uow: AbstractUnitOfWork) -> None:
@@ -166,3 +168,31 @@ async def test_a_referenced_product_cannot_be_removed(
             await uow.products.remove(added.id)
     async with uow:
         assert await uow.products.get(added.id) is not None
+
+
+async def test_a_read_only_unit_reads_the_same_entities_as_a_writing_one(
+    uow: AbstractUnitOfWork,
+) -> None:
+    async with uow:
+        for name, price in [("Mug", "4.50"), ("Kettle", "20.00"), ("100% tea", "4.50")]:
+            await uow.products.add(a_new_product(name=name, price=Decimal(price)))
+        await uow.commit()
+    by_price = ProductOrdering.parse("-price")
+    criteria = ProductFilter(name_contains="%", min_price=Decimal("1"), in_stock=True)
+    seen = []
+    for unit in (uow, uow.read_only()):
+        async with unit:
+            one = await unit.products.get(2)
+            listed = await unit.products.list_page(ProductFilter(), by_price, (Decimal(20), 2), 5)
+            found = await unit.products.list_page(criteria, by_price, None, 5)
+        assert one is not None
+        seen.append(
+            (
+                (one.id, one.name, one.price, one.quantity, one.created_at, one.version),
+                [(p.id, p.price) for p in listed],
+                [p.name for p in found],
+            )
+        )
+    assert seen[0] == seen[1]
+    assert seen[0][1] == [(3, Decimal("4.50")), (1, Decimal("4.50"))]
+    assert seen[0][2] == ["100% tea"]

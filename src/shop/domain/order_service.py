@@ -68,7 +68,7 @@ class OrderService:
         return Placement(order)
 
     async def _replay(self, actor: User, key: str, request: OrderRequest) -> Placement | None:
-        async with self._uow as uow:
+        async with self._uow.read_only() as uow:
             record = await uow.orders.idempotency_record(actor.id, key)
             if record is None:
                 return None
@@ -80,7 +80,7 @@ class OrderService:
         return Placement(order, replayed=True)
 
     async def get_order(self, actor: User, order_id: int) -> Order:
-        async with self._uow as uow:
+        async with self._uow.read_only() as uow:
             order = await uow.orders.get(order_id)
         return self._visible(actor, order, order_id)
 
@@ -137,7 +137,7 @@ class OrderService:
         if cursor is not None:
             (last_id,) = decode_cursor(cursor, _ORDERS_CURSOR, 1)
             before = id_in_cursor(last_id)
-        async with self._uow as uow:
+        async with self._uow.read_only() as uow:
             rows = await uow.orders.list_page(user_id, status, before, limit + 1)
         return page_of(rows, limit, lambda last: encode_cursor(_ORDERS_CURSOR, [last.id]))
 

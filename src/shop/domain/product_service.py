@@ -26,7 +26,7 @@ class ProductService:
         return product
 
     async def get_product(self, product_id: int) -> Product:
-        async with self._uow as uow:
+        async with self._uow.read_only() as uow:
             product = await uow.products.get(product_id)
         if product is None:
             raise ProductNotFound(product_id)
@@ -42,7 +42,7 @@ class ProductService:
         after = None
         if cursor is not None:
             after = ordering.key_from(decode_cursor(cursor, str(ordering), ordering.arity))
-        async with self._uow as uow:
+        async with self._uow.read_only() as uow:
             rows = await uow.products.list_page(criteria, ordering, after, limit + 1)
         return page_of(
             rows, limit, lambda last: encode_cursor(str(ordering), ordering.key_of(last))

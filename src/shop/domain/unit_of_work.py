@@ -16,6 +16,10 @@ class AbstractUnitOfWork(ABC):
     users: UserRepository
     orders: OrderRepository
 
+    def read_only(self) -> Self:
+        """For use cases that only read: the unit may skip opening a transaction."""
+        return self
+
     async def __aenter__(self) -> Self:
         return self
 

@@ -68,7 +68,7 @@ class UserService:
         except InvalidUser:
             return None
         # The connection goes back to the pool before the slow verification starts.
-        async with self._uow as uow:
+        async with self._uow.read_only() as uow:
             return await uow.users.get_by_email(normal)
 
     async def _store_password_hash(self, user_id: int, password_hash: str) -> None:
@@ -82,7 +82,7 @@ class UserService:
     async def user_for_token(self, token: str) -> User:
         """The user behind a bearer token; InvalidToken when it is not valid or they are gone."""
         user_id = self._tokens.user_id_in(token)
-        async with self._uow as uow:
+        async with self._uow.read_only() as uow:
             user = await uow.users.get(user_id)
         if user is None:
             raise InvalidToken
@@ -127,7 +127,7 @@ class UserService:
         """Admins see anyone; a customer sees themself, and anyone else does not exist."""
         if not actor.may_see(user_id):
             raise UserNotFound(user_id)
-        async with self._uow as uow:
+        async with self._uow.read_only() as uow:
             user = await uow.users.get(user_id)
         if user is None:
             raise UserNotFound(user_id)
@@ -139,6 +139,6 @@ class UserService:
         if cursor is not None:
             (last_id,) = decode_cursor(cursor, _USERS_CURSOR, 1)
             after = id_in_cursor(last_id)
-        async with self._uow as uow:
+        async with self._uow.read_only() as uow:
             rows = await uow.users.list_page(after, limit + 1)
         return page_of(rows, limit, lambda last: encode_cursor(_USERS_CURSOR, [last.id]))

@@ -2,10 +2,10 @@
 
 from typing import Any
 
-from sqlalchemy import Row, Select, func, insert, select, true, update
+from sqlalchemy import Select, bindparam, func, insert, select, true, update
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects.postgresql import aggregate_order_by
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shop.domain.orders import (
     IdempotencyRecord,
@@ -15,6 +15,7 @@ from shop.domain.orders import (
     OrderLine,
     OrderStatus,
 )
+from shop.infrastructure.statements import Fields, StatementRunner
 from shop.infrastructure.tables import idempotency_keys, order_items, orders
 
 _UNIQUE_VIOLATION = "23505"
@@ -47,8 +48,7 @@ _ORDER_WITH_LINES = select(
 ).select_from(orders.join(_LINES, true()))
 
 
-def order_from_row(row: Row[Any]) -> Order:
-    fields = row._mapping
+def order_from_row(fields: Fields) -> Order:
     lines = [
         OrderLine(product_id, name, quantity, unit_price)
         for product_id, name, quantity, unit_price in zip(
@@ -69,31 +69,48 @@ def order_from_row(row: Row[Any]) -> Order:
     )
 
 
+def _by_id(lock: bool) -> Select[Any]:
+    statement = _ORDER_WITH_LINES.where(orders.c.id == bindparam("order_id"))
+    return statement.with_for_update(of=orders) if lock else statement
+
+
+def _listing(shape: frozenset[str]) -> Select[Any]:
+    """Newest first, filtered by whichever of the named parameters the shape has."""
+    statement = _ORDER_WITH_LINES.order_by(orders.c.id.desc()).limit(bindparam("limit"))
+    if "user_id" in shape:
+        statement = statement.where(orders.c.user_id == bindparam("user_id"))
+    if "status" in shape:
+        statement = statement.where(orders.c.status == bindparam("status"))
+    if "before_id" in shape:
+        statement = statement.where(orders.c.id < bindparam("before_id"))
+    return statement
+
+
 class SqlAlchemyOrderRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
+    def __init__(self, connection: AsyncConnection, statements: StatementRunner) -> None:
+        self._connection = connection
+        self._statements = statements
 
     async def get(self, order_id: int) -> Order | None:
-        return await self._one(_ORDER_WITH_LINES.where(orders.c.id == order_id))
+        return await self._one("order", False, order_id)
 
     async def get_for_update(self, order_id: int) -> Order | None:
-        statement = _ORDER_WITH_LINES.where(orders.c.id == order_id).with_for_update(of=orders)
-        return await self._one(statement)
+        return await self._one("order for update", True, order_id)
 
-    async def _one(self, statement: Select[Any]) -> Order | None:
-        row = (await self._session.execute(statement)).one_or_none()
+    async def _one(self, shape: str, lock: bool, order_id: int) -> Order | None:
+        row = await self._statements.row(shape, lambda: _by_id(lock), order_id=order_id)
         return None if row is None else order_from_row(row)
 
     async def add(
         self, new: NewOrder, idempotency_key: str | None, request_fingerprint: str | None
     ) -> Order:
-        inserted = await self._session.execute(
+        inserted = await self._connection.execute(
             insert(orders)
             .values(user_id=new.user_id, total=new.total)
             .returning(orders.c.id, orders.c.status, orders.c.created_at, orders.c.updated_at)
         )
         order_id, status, created_at, updated_at = inserted.one()
-        await self._session.execute(
+        await self._connection.execute(
             insert(order_items),
             [
                 {
@@ -117,7 +134,7 @@ class SqlAlchemyOrderRepository:
             user_id=user_id, key=key, request_fingerprint=fingerprint, order_id=order_id
         )
         try:
-            await self._session.execute(statement)
+            await self._connection.execute(statement)
         except sa_exc.IntegrityError as error:
             if getattr(error.orig, "sqlstate", None) == _UNIQUE_VIOLATION:
                 raise IdempotentRequestInProgress from None
@@ -130,13 +147,13 @@ class SqlAlchemyOrderRepository:
             .values(status=order.status.value, updated_at=func.now())
             .returning(orders.c.updated_at)
         )
-        order.updated_at = (await self._session.execute(statement)).scalar_one()
+        order.updated_at = (await self._connection.execute(statement)).scalar_one()
 
     async def idempotency_record(self, user_id: int, key: str) -> IdempotencyRecord | None:
         statement = select(
             idempotency_keys.c.request_fingerprint, idempotency_keys.c.order_id
         ).where(idempotency_keys.c.user_id == user_id, idempotency_keys.c.key == key)
-        row = (await self._session.execute(statement)).one_or_none()
+        row = (await self._connection.execute(statement)).one_or_none()
         return None if row is None else IdempotencyRecord(row[0], row[1])
 
     async def list_page(
@@ -146,11 +163,13 @@ class SqlAlchemyOrderRepository:
         before_id: int | None,
         limit: int,
     ) -> list[Order]:
-        statement = _ORDER_WITH_LINES.order_by(orders.c.id.desc()).limit(limit)
+        values: dict[str, Any] = {"limit": limit}
         if user_id is not None:
-            statement = statement.where(orders.c.user_id == user_id)
+            values["user_id"] = user_id
         if status is not None:
-            statement = statement.where(orders.c.status == status.value)
+            values["status"] = status.value
         if before_id is not None:
-            statement = statement.where(orders.c.id < before_id)
-        return [order_from_row(row) for row in await self._session.execute(statement)]
+            values["before_id"] = before_id
+        shape = frozenset(values)
+        rows = await self._statements.rows(("orders", shape), lambda: _listing(shape), **values)
+        return [order_from_row(row) for row in rows]

@@ -5,8 +5,8 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Integer,
-    Row,
     Select,
+    bindparam,
     delete,
     func,
     insert,
@@ -16,7 +16,7 @@ from sqlalchemy import (
 )
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects.postgresql import array
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shop.domain.products import (
     NewProduct,
@@ -26,13 +26,14 @@ from shop.domain.products import (
     ProductOrdering,
     SortValue,
 )
+from shop.infrastructure.statements import Fields, StatementRunner
 from shop.infrastructure.tables import products
 
 _FOREIGN_KEY_VIOLATION = "23503"
 
 
-def product_from_row(row: Row[Any]) -> Product:
-    return Product(**row._mapping)
+def product_from_row(row: Fields) -> Product:
+    return Product(**row)
 
 
 def _like_pattern(fragment: str) -> str:
@@ -41,48 +42,68 @@ def _like_pattern(fragment: str) -> str:
     return f"%{escaped}%"
 
 
-def _filtered(statement: Select[Any], criteria: ProductFilter) -> Select[Any]:
-    if criteria.name_contains:
-        statement = statement.where(
-            products.c.name.ilike(_like_pattern(criteria.name_contains), escape="\\")
-        )
-    if criteria.min_price is not None:
-        statement = statement.where(products.c.price >= criteria.min_price)
-    if criteria.max_price is not None:
-        statement = statement.where(products.c.price <= criteria.max_price)
-    if criteria.in_stock is True:
+def _by_id(lock: bool) -> Select[Any]:
+    statement = select(products).where(products.c.id == bindparam("product_id"))
+    return statement.with_for_update() if lock else statement
+
+
+def _listing(shape: "_ListingShape") -> Select[Any]:
+    """The listing statement of one shape; every value is a named parameter."""
+    ordering, filters, has_after = shape
+    statement = select(products)
+    if "pattern" in filters:
+        statement = statement.where(products.c.name.ilike(bindparam("pattern"), escape="\\"))
+    if "min_price" in filters:
+        statement = statement.where(products.c.price >= bindparam("min_price"))
+    if "max_price" in filters:
+        statement = statement.where(products.c.price <= bindparam("max_price"))
+    if "in_stock" in filters:
         statement = statement.where(products.c.quantity > 0)
-    elif criteria.in_stock is False:
+    if "sold_out" in filters:
         statement = statement.where(products.c.quantity == 0)
-    return statement
-
-
-def _ordered(
-    statement: Select[Any], ordering: ProductOrdering, after: tuple[SortValue, ...] | None
-) -> Select[Any]:
     columns = [products.c[ordering.field]]
     if ordering.field != "id":
         columns.append(products.c.id)
-    key = tuple_(*columns) if len(columns) > 1 else columns[0]
-    if after is not None:
-        bound = tuple_(*after) if len(after) > 1 else after[0]
+    if has_after:
+        key = tuple_(*columns) if len(columns) > 1 else columns[0]
+        names: list[Any] = [bindparam(f"after_{i}") for i in range(len(columns))]
+        bound = tuple_(*names) if len(names) > 1 else names[0]
         position: ColumnElement[bool] = key < bound if ordering.descending else key > bound
         statement = statement.where(position)
-    return statement.order_by(*(c.desc() if ordering.descending else c.asc() for c in columns))
+    ordered = statement.order_by(*(c.desc() if ordering.descending else c.asc() for c in columns))
+    return ordered.limit(bindparam("limit"))
+
+
+_ListingShape = tuple[ProductOrdering, frozenset[str], bool]
+
+
+def _listing_values(criteria: ProductFilter) -> dict[str, Any]:
+    """The filter values a listing passes, by the names its statement uses."""
+    values: dict[str, Any] = {}
+    if criteria.name_contains:
+        values["pattern"] = _like_pattern(criteria.name_contains)
+    if criteria.min_price is not None:
+        values["min_price"] = criteria.min_price
+    if criteria.max_price is not None:
+        values["max_price"] = criteria.max_price
+    if criteria.in_stock is not None:
+        values["in_stock" if criteria.in_stock else "sold_out"] = True
+    return values
 
 
 class SqlAlchemyProductRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
+    def __init__(self, connection: AsyncConnection, statements: StatementRunner) -> None:
+        self._connection = connection
+        self._statements = statements
 
     async def get(self, product_id: int) -> Product | None:
-        result = await self._session.execute(select(products).where(products.c.id == product_id))
-        row = result.one_or_none()
-        return None if row is None else product_from_row(row)
+        return await self._one("product", False, product_id)
 
     async def get_for_update(self, product_id: int) -> Product | None:
-        statement = select(products).where(products.c.id == product_id).with_for_update()
-        row = (await self._session.execute(statement)).one_or_none()
+        return await self._one("product for update", True, product_id)
+
+    async def _one(self, shape: str, lock: bool, product_id: int) -> Product | None:
+        row = await self._statements.row(shape, lambda: _by_id(lock), product_id=product_id)
         return None if row is None else product_from_row(row)
 
     async def lock_many(self, product_ids: list[int]) -> list[Product]:
@@ -92,7 +113,8 @@ class SqlAlchemyProductRepository:
             .order_by(products.c.id)
             .with_for_update()
         )
-        return [product_from_row(row) for row in await self._session.execute(statement)]
+        result = await self._connection.execute(statement)
+        return [product_from_row(row) for row in result.mappings()]
 
     async def save_stock(self, changed: list[Product]) -> None:
         if not changed:
@@ -113,7 +135,7 @@ class SqlAlchemyProductRepository:
             .returning(products.c.id, products.c.version, products.c.updated_at)
         )
         by_id = {p.id: p for p in changed}
-        for product_id, version, updated_at in await self._session.execute(statement):
+        for product_id, version, updated_at in await self._connection.execute(statement):
             by_id[product_id].version, by_id[product_id].updated_at = version, updated_at
 
     async def add(self, new: NewProduct) -> Product:
@@ -127,7 +149,7 @@ class SqlAlchemyProductRepository:
             )
             .returning(*products.c)
         )
-        return product_from_row((await self._session.execute(statement)).one())
+        return product_from_row((await self._connection.execute(statement)).mappings().one())
 
     async def save(self, product: Product) -> None:
         statement = (
@@ -143,12 +165,12 @@ class SqlAlchemyProductRepository:
             )
             .returning(products.c.version, products.c.updated_at)
         )
-        product.version, product.updated_at = (await self._session.execute(statement)).one()
+        product.version, product.updated_at = (await self._connection.execute(statement)).one()
 
     async def remove(self, product_id: int) -> bool:
         statement = delete(products).where(products.c.id == product_id).returning(products.c.id)
         try:
-            deleted = (await self._session.execute(statement)).one_or_none()
+            deleted = (await self._connection.execute(statement)).one_or_none()
         except sa_exc.IntegrityError as error:
             if getattr(error.orig, "sqlstate", None) == _FOREIGN_KEY_VIOLATION:
                 raise ProductInUse(product_id) from None
@@ -162,6 +184,11 @@ class SqlAlchemyProductRepository:
         after: tuple[SortValue, ...] | None,
         limit: int,
     ) -> list[Product]:
-        statement = _ordered(_filtered(select(products), criteria), ordering, after).limit(limit)
-        result = await self._session.execute(statement)
-        return [product_from_row(row) for row in result]
+        values = _listing_values(criteria)
+        shape: _ListingShape = (ordering, frozenset(values), after is not None)
+        for i, value in enumerate(after or ()):
+            values[f"after_{i}"] = value
+        rows = await self._statements.rows(
+            ("products", shape), lambda: _listing(shape), limit=limit, **values
+        )
+        return [product_from_row(row) for row in rows]

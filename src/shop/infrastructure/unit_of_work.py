@@ -1,30 +1,56 @@
-"""The SQLAlchemy unit of work: one session, committed only when told, always closed."""
+"""The SQLAlchemy unit of work: one pooled connection, committed only when told, always closed."""
 
 from types import TracebackType
 from typing import Self
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shop.domain.errors import StorageUnavailable
 from shop.domain.unit_of_work import AbstractUnitOfWork
-from shop.infrastructure.database import is_connection_error
+from shop.infrastructure.database import ConnectionGate, is_connection_error
 from shop.infrastructure.order_repository import SqlAlchemyOrderRepository
 from shop.infrastructure.product_repository import SqlAlchemyProductRepository
+from shop.infrastructure.statements import StatementRunner
 from shop.infrastructure.user_repository import SqlAlchemyUserRepository
 
 
 class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
-    """Opens a fresh session on every `async with`, so one instance serves one block at a time."""
+    """Checks out one connection per `async with` (so one instance serves one block at a time).
 
-    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
-        self._session_factory = session_factory
-        self._session: AsyncSession | None = None
+    A writing unit runs in a transaction that only `commit()` keeps. A reading unit
+    (`read_only()`) runs in autocommit on `reading_engine`: no BEGIN and no ROLLBACK round
+    trips, and its queries go straight to the driver. Without a reading engine (behind
+    PgBouncer) reads run in transactions too.
+    """
+
+    def __init__(
+        self, engine: AsyncEngine, reading_engine: AsyncEngine | None, gate: ConnectionGate
+    ) -> None:
+        self._engine = engine
+        self._reading_engine = reading_engine
+        self._gate = gate
+        self._connection: AsyncConnection | None = None
+        self._read_only = False
+
+    def read_only(self) -> Self:
+        self._read_only = True
+        return self
 
     async def __aenter__(self) -> Self:
-        self._session = self._session_factory()
-        self.products = SqlAlchemyProductRepository(self._session)
-        self.users = SqlAlchemyUserRepository(self._session)
-        self.orders = SqlAlchemyOrderRepository(self._session)
+        autocommit = self._read_only and self._reading_engine is not None
+        engine = self._reading_engine if autocommit and self._reading_engine else self._engine
+        await self._gate.enter()
+        try:
+            self._connection = await engine.connect()
+        except BaseException as error:
+            self._gate.leave()
+            if isinstance(error, Exception):
+                raise _translated(error) from error
+            raise
+        statements = StatementRunner(self._connection, straight_to_driver=autocommit)
+        self.products = SqlAlchemyProductRepository(self._connection, statements)
+        self.users = SqlAlchemyUserRepository(self._connection, statements)
+        self.orders = SqlAlchemyOrderRepository(self._connection, statements)
         return self
 
     async def __aexit__(
@@ -33,14 +59,16 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        session, self._session = self._session, None
+        connection, self._connection, self._read_only = self._connection, None, False
         try:
             # Closing rolls back whatever was not committed and returns the connection.
-            if session is not None:
-                await session.close()
+            if connection is not None:
+                await connection.close()
         except Exception as close_error:
             if exc is None:
                 raise _translated(close_error) from close_error
+        finally:
+            self._gate.leave()
         if exc is not None and is_connection_error(exc):
             raise StorageUnavailable("The database is unavailable; retry shortly.") from exc
 
@@ -51,10 +79,10 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         await self._active.rollback()
 
     @property
-    def _active(self) -> AsyncSession:
-        if self._session is None:
+    def _active(self) -> AsyncConnection:
+        if self._connection is None:
             raise RuntimeError("the unit of work is used outside `async with`")
-        return self._session
+        return self._connection
 
 
 def _translated(error: Exception) -> Exception:

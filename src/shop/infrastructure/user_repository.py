@@ -2,18 +2,18 @@
 
 from typing import Any
 
-from sqlalchemy import Row, func, insert, select, update
+from sqlalchemy import Select, bindparam, func, insert, select, update
 from sqlalchemy import exc as sa_exc
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shop.domain.users import EmailTaken, NewUser, Role, User, UsernameTaken
+from shop.infrastructure.statements import Fields, StatementRunner
 from shop.infrastructure.tables import users
 
 _UNIQUE_VIOLATION = "23505"
 
 
-def user_from_row(row: Row[Any]) -> User:
-    fields = row._mapping
+def user_from_row(fields: Fields) -> User:
     return User(
         id=fields["id"],
         email=fields["email"],
@@ -37,19 +37,23 @@ def _taken(error: sa_exc.IntegrityError) -> Exception:
     return error
 
 
+def _by_id() -> Select[Any]:
+    return select(users).where(users.c.id == bindparam("user_id"))
+
+
 class SqlAlchemyUserRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
+    def __init__(self, connection: AsyncConnection, statements: StatementRunner) -> None:
+        self._connection = connection
+        self._statements = statements
 
     async def get(self, user_id: int) -> User | None:
-        row = (
-            await self._session.execute(select(users).where(users.c.id == user_id))
-        ).one_or_none()
+        # Every authenticated request asks this, so it takes the statement runner's fast path.
+        row = await self._statements.row("user", _by_id, user_id=user_id)
         return None if row is None else user_from_row(row)
 
     async def get_by_email(self, email: str) -> User | None:
         statement = select(users).where(func.lower(users.c.email) == email.lower())
-        row = (await self._session.execute(statement)).one_or_none()
+        row = (await self._connection.execute(statement)).mappings().one_or_none()
         return None if row is None else user_from_row(row)
 
     async def add(self, new: NewUser) -> User:
@@ -64,7 +68,7 @@ class SqlAlchemyUserRepository:
             .returning(*users.c)
         )
         try:
-            row = (await self._session.execute(statement)).one()
+            row = (await self._connection.execute(statement)).mappings().one()
         except sa_exc.IntegrityError as error:
             raise _taken(error) from None
         return user_from_row(row)
@@ -76,7 +80,7 @@ class SqlAlchemyUserRepository:
             .values(username=user.username, hashed_password=user.password_hash)
         )
         try:
-            await self._session.execute(statement)
+            await self._connection.execute(statement)
         except sa_exc.IntegrityError as error:
             raise _taken(error) from None
 
@@ -84,4 +88,5 @@ class SqlAlchemyUserRepository:
         statement = select(users).order_by(users.c.id).limit(limit)
         if after_id is not None:
             statement = statement.where(users.c.id > after_id)
-        return [user_from_row(row) for row in await self._session.execute(statement)]
+        result = await self._connection.execute(statement)
+        return [user_from_row(row) for row in result.mappings()]
