@@ -32,12 +32,15 @@ def create_app(container: Container | None = None) -> FastAPI:
         version="1.0.0",
         summary="Products, users and orders.",
         lifespan=lifespan,
+        # Metrics are Prometheus' (see /metrics); FastAPI's own OpenTelemetry hooks would
+        # look for a provider on every request.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.container = container or Container()
     install_problem_handlers(app)
     # The last added is the outermost: the request context wraps the body limit too.
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=MAX_BODY_SIZE)
     app.add_middleware(RequestContextMiddleware)
-    for router in (health, metrics, auth, users, products, orders):
+    for router in (products, orders, users, auth, health, metrics):
         app.include_router(router.router)
     return app

@@ -45,10 +45,13 @@ class ConnectionGate:
 
 
 def connection_gate(settings: Settings) -> ConnectionGate:
-    """A gate as wide as the pool can grow."""
-    return ConnectionGate(
-        settings.db_pool_size + settings.db_max_overflow, settings.db_pool_timeout
-    )
+    """A gate as wide as the pool's steady size.
+
+    Wider, and sustained load would keep opening overflow connections only to close them
+    again at check-in (the pool keeps `pool_size` idle): a new connection per request. The
+    overflow stays for what does not pass the gate (start-up and readiness checks).
+    """
+    return ConnectionGate(settings.db_pool_size, settings.db_pool_timeout)
 
 
 def reading_engine(engine: AsyncEngine, settings: Settings) -> AsyncEngine | None:
@@ -110,18 +113,33 @@ def create_engine(settings: Settings, url: URL) -> AsyncEngine:
         },
     )
     if settings.db_pool_pre_ping:
-        event.listen(engine.sync_engine.pool, "checkout", _ping_on_checkout)
+        event.listen(engine.sync_engine.pool, "checkout", _ping_if_idle)
+        event.listen(engine.sync_engine.pool, "checkin", _note_checkin)
     instrument_pool(engine)
     return engine
 
 
-def _ping_on_checkout(dbapi_connection: Any, record: object, proxy: object) -> None:
-    """Test a pooled connection before handing it out; a dead one is replaced.
+PING_AFTER_IDLE_SECONDS = 1.0
+_CHECKED_IN_AT = "shop_checked_in_at"
 
-    SQLAlchemy's own pre-ping for asyncpg wraps its ping in BEGIN and ROLLBACK (three round
-    trips, for PgBouncer's sake). A statement without parameters goes over the simple query
-    protocol: one round trip, nothing prepared, just as safe behind PgBouncer.
+
+def _note_checkin(dbapi_connection: Any, record: Any) -> None:
+    record.info[_CHECKED_IN_AT] = time.monotonic()
+
+
+def _ping_if_idle(dbapi_connection: Any, record: Any, proxy: object) -> None:
+    """Test a connection that sat idle before handing it out; a dead one is replaced.
+
+    A connection back from a request less than a second ago was working then; under load
+    that is nearly every checkout, and a ping each time would double the round trips of a
+    simple read. After an idle spell (a server restart, a firewall's idle timeout) it is
+    tested. SQLAlchemy's own pre-ping for asyncpg would also wrap its ping in BEGIN and
+    ROLLBACK; a statement without parameters goes over the simple query protocol instead:
+    one round trip, nothing prepared, just as safe behind PgBouncer.
     """
+    idle_since = record.info.get(_CHECKED_IN_AT)
+    if idle_since is not None and time.monotonic() - idle_since < PING_AFTER_IDLE_SECONDS:
+        return
     try:
         await_(dbapi_connection.driver_connection.execute("SELECT 1"))
     except Exception as error:

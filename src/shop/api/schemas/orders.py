@@ -53,12 +53,13 @@ class OrderOut(BaseModel):
 
     @classmethod
     def of(cls, order: Order) -> "OrderOut":
-        return cls(
+        # model_construct: the entity already holds the domain's checked values.
+        return cls.model_construct(
             id=order.id,
             user_id=order.user_id,
             status=order.status,
             items=[
-                OrderLineOut(
+                OrderLineOut.model_construct(
                     product_id=line.product_id,
                     product_name=line.product_name,
                     quantity=line.quantity,

@@ -85,7 +85,8 @@ class ProductOut(BaseModel):
 
     @classmethod
     def of(cls, product: Product) -> "ProductOut":
-        return cls(
+        # model_construct: the entity already holds the domain's checked values.
+        return cls.model_construct(
             id=product.id,
             name=product.name,
             description=product.description,

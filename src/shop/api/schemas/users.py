@@ -93,7 +93,8 @@ class UserOut(BaseModel):
 
     @classmethod
     def of(cls, user: User) -> "UserOut":
-        return cls(
+        # model_construct: the entity already holds the domain's checked values.
+        return cls.model_construct(
             id=user.id,
             email=user.email,
             username=user.username,
