@@ -3,9 +3,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
+BENCH_INSTALLED := $(VENV)/.bench-installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install run admin test test-unit test-integration lint fmt migrate rollback revision clean
+.PHONY: help install run admin test test-unit test-integration system-packages lint fmt migrate rollback revision clean \
+	bench bench-quick wrk-installed
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -26,14 +28,24 @@ admin: $(INSTALLED) ## create an administrator: make admin email=you@example.com
 	@test -n "$(email)" || { echo 'usage: make admin email=you@example.com' >&2; exit 2; }
 	$(BIN)/shop create-admin --email "$(email)"
 
-test: $(INSTALLED) ## run every test, unit and integration
+test: $(INSTALLED) system-packages ## run every test, unit and integration
 	$(BIN)/pytest
 
 test-unit: $(INSTALLED) ## run the unit tests only (no database)
 	$(BIN)/pytest tests/unit
 
-test-integration: $(INSTALLED) ## run the integration tests only
+test-integration: $(INSTALLED) system-packages ## run the integration tests only
 	$(BIN)/pytest tests/integration
+
+# The PgBouncer test runs a real PgBouncer (Debian's package): installed here when missing.
+system-packages: ## install the system packages the tests use (pgbouncer), if missing
+	@command -v pgbouncer >/dev/null || [ -x /usr/sbin/pgbouncer ] || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo 'installing pgbouncer (apt-get)'; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pgbouncer >/dev/null; \
+	  else \
+	    echo 'the tests need pgbouncer: install it (apt-get install pgbouncer)' >&2; exit 1; \
+	  fi; }
 
 lint: $(INSTALLED) ## ruff (lint and format check) and mypy (strict on src/)
 	$(BIN)/ruff check .
@@ -53,6 +65,19 @@ rollback: $(INSTALLED) ## undo the last migration
 revision: $(INSTALLED) ## new migration from model changes: make revision m="add x to y"
 	@test -n "$(m)" || { echo 'usage: make revision m="what the migration does"' >&2; exit 2; }
 	$(BIN)/alembic revision --autogenerate -m "$(m)"
+
+$(BENCH_INSTALLED): $(INSTALLED)
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	touch $@
+
+bench: wrk-installed $(BENCH_INSTALLED) ## service vs a raw Starlette + asyncpg yardstick under wrk, 1 and 2 workers (~20 min; bench/results/)
+	$(BIN)/python bench/run.py
+
+bench-quick: wrk-installed $(BENCH_INSTALLED) ## the same benchmark on small data with short rounds: a smoke run (~2 min)
+	$(BIN)/python bench/run.py --quick
+
+wrk-installed:
+	@command -v wrk >/dev/null || { echo 'bench: wrk is not installed; install it with: apt-get install -y wrk (as root)' >&2; exit 1; }
 
 clean: ## remove .venv, caches and the embedded database's data (.data/)
 	rm -rf $(VENV) .data .pytest_cache .mypy_cache .ruff_cache
