@@ -6,8 +6,9 @@ Create Date: 2026-11-25 11:00:00
 
 The seed's orders hold one product and a quantity each. Each becomes a pending one-line
 order whose unit price is the product's current price, so no order is lost. The downgrade
-turns one-line orders back into that shape, and refuses (changing nothing) while any order
-has more than one line, since the old shape cannot hold it.
+turns one-line pending orders back into that shape. It refuses, changing nothing, while any
+order has more than one line or has moved past pending: the old shape holds neither, and a
+cancelled order coming back as a live one would count its returned stock twice.
 """
 
 from collections.abc import Sequence
@@ -116,26 +117,31 @@ def upgrade() -> None:
     op.create_index(op.f("ix_idempotency_keys_order_id"), "idempotency_keys", ["order_id"])
 
 
-def _refuse_if_any_order_has_several_lines() -> None:
-    several = (
-        op.get_bind()
-        .execute(
-            sa.text(
-                "SELECT count(*) FROM (SELECT order_id FROM order_items "
-                "GROUP BY order_id HAVING count(*) > 1) AS multi"
-            )
+def _refuse_what_the_old_shape_cannot_hold() -> None:
+    connection = op.get_bind()
+    several = connection.execute(
+        sa.text(
+            "SELECT count(*) FROM (SELECT order_id FROM order_items "
+            "GROUP BY order_id HAVING count(*) > 1) AS multi"
         )
-        .scalar_one()
-    )
+    ).scalar_one()
+    moved_on = connection.execute(
+        sa.text("SELECT count(*) FROM orders WHERE status <> 'pending'")
+    ).scalar_one()
+    reasons = []
     if several:
+        reasons.append(f"{several} order(s) have more than one line")
+    if moved_on:
+        reasons.append(f"{moved_on} order(s) are paid, shipped or cancelled")
+    if reasons:
         raise CommandError(
-            f"Refusing to downgrade: {several} order(s) have more than one line, which the "
-            "previous schema (one product per order) cannot hold. Nothing was changed."
+            f"Refusing to downgrade: {' and '.join(reasons)}, which the previous schema "
+            "(one product per order, no status) cannot hold. Nothing was changed."
         )
 
 
 def downgrade() -> None:
-    _refuse_if_any_order_has_several_lines()
+    _refuse_what_the_old_shape_cannot_hold()
     op.drop_index(op.f("ix_idempotency_keys_order_id"), table_name="idempotency_keys")
     op.drop_table("idempotency_keys")
 

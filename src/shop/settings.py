@@ -13,6 +13,8 @@ from pydantic import (
     field_validator,
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy import make_url
+from sqlalchemy.exc import ArgumentError
 
 
 class Environment(StrEnum):
@@ -86,6 +88,21 @@ class Settings(BaseSettings):
         default=Path("alembic.ini"), description="The Alembic configuration, for the schema head."
     )
 
+    @field_validator("database_url")
+    @classmethod
+    def _a_postgresql_url(cls, url: SecretStr | None) -> SecretStr | None:
+        if url is not None:
+            try:
+                parsed = make_url(url.get_secret_value())
+                _ = parsed.port  # a non-numeric port fails here
+            except (ArgumentError, ValueError):
+                raise ValueError(
+                    "not a URL like postgresql://user:password@host:5432/database"
+                ) from None
+            if parsed.get_backend_name() not in ("postgresql", "postgres"):
+                raise ValueError("the service runs on PostgreSQL: use a postgresql:// URL")
+        return url
+
     @field_validator("jwt_secret")
     @classmethod
     def _strong_enough(cls, secret: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
@@ -102,6 +119,10 @@ class Settings(BaseSettings):
         return self.database_url is None and self.postgres_host is None
 
 
+_SECRET_SETTINGS = {"database_url", "postgres_password", "jwt_secret"}
+"""Settings whose values never appear in an error message (a URL may hold a password)."""
+
+
 class ConfigurationError(RuntimeError):
     """A setting is invalid; the message names it, in one line."""
 
@@ -112,10 +133,9 @@ def load_settings() -> Settings:
         return Settings()
     except ValidationError as error:
         first = error.errors()[0]
-        name = str(first["loc"][0]).upper() if first["loc"] else "settings"
-        shown = (
-            ""
-            if "password" in name.lower() or "secret" in name.lower()
-            else (f" (got {first['input']!r})" if isinstance(first.get("input"), str | int) else "")
-        )
+        field = str(first["loc"][0]) if first["loc"] else "settings"
+        shown = ""
+        if field not in _SECRET_SETTINGS and isinstance(first.get("input"), str | int):
+            shown = f" (got {first['input']!r})"
+        name = field.upper()
         raise ConfigurationError(f"invalid setting {name}: {first['msg']}{shown}") from None

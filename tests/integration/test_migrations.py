@@ -153,24 +153,30 @@ async def test_seed_data_survives_the_upgrade_and_the_way_back(empty_database_ur
     assert await on(empty_database_url, seed_orders) == SEED_ORDERS
 
 
-async def test_the_way_back_refuses_while_an_order_has_several_lines_and_changes_nothing(
-    empty_database_url: URL,
+@pytest.mark.parametrize(
+    ("change", "refusal"),
+    [
+        (
+            "INSERT INTO order_items (order_id, product_id, product_name, quantity, unit_price)"
+            " VALUES (1, 1, 'Kettle', 1, 20.00)",
+            "1 order\\(s\\) have more than one line",
+        ),
+        (
+            "UPDATE orders SET status = 'cancelled' WHERE id IN (1, 2)",
+            "2 order\\(s\\) are paid, shipped or cancelled",
+        ),
+    ],
+    ids=["a two-line order", "cancelled orders"],
+)
+async def test_the_way_back_refuses_what_the_old_shape_cannot_hold_and_changes_nothing(
+    empty_database_url: URL, change: str, refusal: str
 ) -> None:
     await fill_the_seed_tables(empty_database_url)
     await migrate(empty_database_url)
-
-    def add_a_second_line(connection: Connection) -> None:
-        connection.execute(
-            text(
-                "INSERT INTO order_items (order_id, product_id, product_name, quantity, unit_price)"
-                " VALUES (1, 1, 'Kettle', 1, 20.00)"
-            )
-        )
-
-    await on(empty_database_url, add_a_second_line)
+    await on(empty_database_url, lambda c: c.execute(text(change)))
     before = await on(empty_database_url, orders_with_lines)
 
-    with pytest.raises(CommandError, match="1 order\\(s\\) have more than one line"):
+    with pytest.raises(CommandError, match=refusal):
         await on(empty_database_url, lambda c: downgrade(c, CONFIG, SEED_HEAD))
 
     assert await on(empty_database_url, current_revision) == SCRIPTS.get_current_head()
