@@ -38,6 +38,9 @@ from shop.infrastructure.embedded_postgres import start_embedded_postgres
 from shop.infrastructure.migrations import alembic_config, upgrade
 from shop.settings import Settings
 
+# The shared helper modules assert too: let pytest explain their failures as it does the tests'.
+pytest.register_assert_rewrite("tests.integration.helpers", "tests.integration.problems")
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -194,11 +197,18 @@ async def _remember_secrets_sent(request: Request) -> None:
 
 
 async def _check_response(response: Response) -> None:
-    """No hash, trace or password in any response; tokens received are remembered as secrets."""
+    """No hash, trace or password in any response; tokens received are remembered as secrets.
+
+    A server error other than 503 (the answer while the database is out) fails the test at
+    the request itself: no test of the `client` fixture expects one.
+    """
     text = (await response.aread()).decode("utf-8", "replace")
     passwords = {s for s in SECRETS if s != TEST_JWT_SECRET and not s.startswith("ey")}
     leaked = [s for s in (*_FORBIDDEN_IN_RESPONSES, *passwords) if s in text]
     assert not leaked, f"a response to {response.request.url.path} shows {leaked}"
+    if response.status_code >= 500 and response.status_code != 503:
+        request = response.request
+        pytest.fail(f"{request.method} {request.url} answered {response.status_code}: {text}")
     if response.request.url.path == "/auth/token" and response.status_code == 200:
         _remember(response.json()["access_token"])
 

@@ -30,6 +30,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.integration.conftest import TEST_JWT_SECRET, a_caller
+from tests.integration.helpers import create_product
+from tests.integration.problems import assert_problem
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -37,8 +39,6 @@ if TYPE_CHECKING:
     from shop.container import Container
     from tests.integration.conftest import Caller
 
-PROBLEM_JSON = "application/problem+json"
-PROBLEM_KEYS = {"type", "title", "status", "detail", "instance"}
 ANOTHER_SECRET = "another-secret-that-is-also-long-enough-for-hs256"
 PRODUCT_STOCK = 5
 ORDER_QUANTITY = 1
@@ -186,12 +186,9 @@ async def world(
     other_customer: "Caller",
 ) -> World:
     caller: str = request.param
-    product = await client.post(
-        "/products",
-        json={"name": "Desk lamp", "price": "30.00", "quantity": PRODUCT_STOCK},
-        headers=admin.headers,
+    product = await create_product(
+        client, admin, "Desk lamp", price="30.00", quantity=PRODUCT_STOCK
     )
-    assert product.status_code == 201, product.text
 
     own_id, other_id = customer.id, other_customer.id
     headers: dict[str, str] = {}
@@ -205,9 +202,7 @@ async def world(
         headers = {"Authorization": FORGED_AUTHORIZATION[caller](customer.id)}
     else:
         assert caller == ANONYMOUS, f"no credentials defined for {caller!r}"
-    return World(
-        admin, customer, other_customer, product.json()["id"], caller, headers, own_id, other_id
-    )
+    return World(admin, customer, other_customer, product["id"], caller, headers, own_id, other_id)
 
 
 # --- the routes: how to call each, and what a call must have done ------------------------------
@@ -508,15 +503,6 @@ async def call(client: AsyncClient, route: str, world: World) -> Response:
         json=spec.json(world) if callable(spec.json) else spec.json,
         data=spec.form(world) if spec.form else None,
     )
-
-
-def assert_problem(response: Response, status: int) -> dict[str, Any]:
-    assert response.headers["content-type"].startswith(PROBLEM_JSON), response.headers
-    problem = response.json()
-    assert problem.keys() >= PROBLEM_KEYS
-    assert problem["status"] == status
-    assert problem["instance"] == response.request.url.path
-    return problem
 
 
 # --- the matrix --------------------------------------------------------------------------------

@@ -37,6 +37,7 @@ from tests.integration.conftest import (
     create_database,
     drop_database,
     free_port,
+    log_in,
     running_server,
     server_environment,
 )
@@ -86,12 +87,6 @@ async def a_customer(http: AsyncClient, name: str, password: str) -> dict[str, s
     )
     assert response.status_code == 201, response.text
     return await log_in(http, email, password)
-
-
-async def log_in(http: AsyncClient, email: str, password: str) -> dict[str, str]:
-    response = await http.post("/auth/token", data={"username": email, "password": password})
-    assert response.status_code == 200, response.text
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
 async def a_product(http: AsyncClient, admin: dict[str, str], quantity: int) -> int:
@@ -601,6 +596,16 @@ BAD_SETTINGS = {
         },
         f"127.0.0.1:{UNREACHABLE_PORT}",
         "db-password-never-shown",
+    ),
+    "DATABASE_URL that is no URL": BadSetting(
+        {"DATABASE_URL": "postgresql://shop:url-password-1@db.example:port/shop"},
+        "DATABASE_URL",
+        "url-password-1",
+    ),
+    "DATABASE_URL of another database": BadSetting(
+        {"DATABASE_URL": "mysql://shop:url-password-2@db.example/shop"},
+        "DATABASE_URL",
+        "url-password-2",
     ),
 }
 COMMANDS = {

@@ -15,29 +15,22 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from httpx import AsyncClient, Response
-from sqlalchemy import event, text
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.integration.conftest import a_caller
+from tests.integration.helpers import act, create_product, rows, stock
+from tests.integration.problems import assert_problem
 
 if TYPE_CHECKING:
     from shop.container import Container
     from tests.integration.conftest import Caller
 
-PROBLEM_JSON = "application/problem+json"
-PROBLEM_KEYS = {"type", "title", "status", "detail", "instance"}
+PRICE = "3.50"
+"""What every product here costs: the races are about stock, not money."""
 
 
 # --- helpers -----------------------------------------------------------------------------------
-
-
-async def create_product(
-    client: AsyncClient, admin: "Caller", name: str, quantity: int, price: str = "3.50"
-) -> dict[str, Any]:
-    body = {"name": name, "price": price, "quantity": quantity}
-    response = await client.post("/products", json=body, headers=admin.headers)
-    assert response.status_code == 201, response.text
-    return response.json()
 
 
 async def buyers(container: "Container", client: AsyncClient, count: int) -> list["Caller"]:
@@ -53,20 +46,6 @@ async def place(
 ) -> Response:
     headers = {**caller.headers, **({"Idempotency-Key": key} if key is not None else {})}
     return await client.post("/orders", json=order_body(lines), headers=headers)
-
-
-async def act(client: AsyncClient, caller: "Caller", action: str, order_id: int) -> Response:
-    return await client.post(f"/orders/{order_id}/{action}", headers=caller.headers)
-
-
-async def rows(db: AsyncEngine, sql: str, **params: Any) -> list[dict[str, Any]]:
-    async with db.connect() as connection:
-        result = await connection.execute(text(sql), params)
-        return [dict(row._mapping) for row in result]
-
-
-async def stock(db: AsyncEngine) -> dict[int, int]:
-    return {r["id"]: r["quantity"] for r in await rows(db, "SELECT id, quantity FROM products")}
 
 
 async def held_by_live_orders(db: AsyncEngine) -> dict[int, int]:
@@ -114,15 +93,6 @@ def statuses(responses: list[Response]) -> Counter[int]:
     return Counter(response.status_code for response in responses)
 
 
-def assert_problem(response: Response, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM_JSON)
-    problem = response.json()
-    assert problem.keys() >= PROBLEM_KEYS
-    assert problem["status"] == status
-    return problem
-
-
 async def order_count(db: AsyncEngine) -> int:
     [row] = await rows(db, "SELECT count(*) AS n FROM orders")
     return int(row["n"])
@@ -137,21 +107,6 @@ def pool_watch(container: "Container") -> Iterator[PoolWatch]:
     event.remove(watch.pool, "checkout", watch.on_checkout)
 
 
-@pytest.fixture(autouse=True)
-def _no_server_errors(client: AsyncClient) -> None:
-    """Fail at the request itself when any response in these tests is a 5xx."""
-
-    async def refuse_server_errors(response: Response) -> None:
-        if response.status_code >= 500:
-            await response.aread()
-            request = response.request
-            pytest.fail(
-                f"{request.method} {request.url} answered {response.status_code}: {response.text}"
-            )
-
-    client.event_hooks["response"].append(refuse_server_errors)
-
-
 # --- racing for stock --------------------------------------------------------------------------
 
 
@@ -162,7 +117,9 @@ async def test_of_100_buyers_racing_for_10_items_exactly_10_get_one(
     admin: "Caller",
     pool_watch: PoolWatch,
 ) -> None:
-    product = await create_product(client, admin, "Limited edition grinder", 10)
+    product = await create_product(
+        client, admin, "Limited edition grinder", price=PRICE, quantity=10
+    )
     customers = await buyers(container, client, 5)
     callers = [customers[n % len(customers)] for n in range(100)]
 
@@ -217,7 +174,9 @@ async def test_multi_line_orders_listing_products_in_opposite_orders_never_deadl
     pool_watch: PoolWatch,
 ) -> None:
     rng = random.Random(20261125)  # noqa: S311 - a repeatable mix, not a secret
-    products = [await create_product(client, admin, f"Part {n}", 25) for n in range(6)]
+    products = [
+        await create_product(client, admin, f"Part {n}", price=PRICE, quantity=25) for n in range(6)
+    ]
     product_ids = [p["id"] for p in products]
     initial = await stock(db)
     customers = await buyers(container, client, 4)
@@ -279,8 +238,8 @@ async def test_of_concurrent_cancels_and_pays_exactly_one_cancel_wins_and_stock_
     state: str,
     pool_watch: PoolWatch,
 ) -> None:
-    kettle = await create_product(client, admin, "Kettle", 10)
-    scale = await create_product(client, admin, "Scale", 10)
+    kettle = await create_product(client, admin, "Kettle", price=PRICE, quantity=10)
+    scale = await create_product(client, admin, "Scale", price=PRICE, quantity=10)
     initial = await stock(db)
     order = (await place(client, customer, [(kettle["id"], 4), (scale["id"], 7)])).json()
     if state == "paid":
@@ -308,7 +267,7 @@ async def test_of_concurrent_cancels_and_pays_exactly_one_cancel_wins_and_stock_
 async def test_a_paid_order_raced_by_ships_and_cancels_ends_shipped_or_cancelled_never_both(
     client: AsyncClient, db: AsyncEngine, admin: "Caller", customer: "Caller", pool_watch: PoolWatch
 ) -> None:
-    kettle = await create_product(client, admin, "Kettle", 10)
+    kettle = await create_product(client, admin, "Kettle", price=PRICE, quantity=10)
     order = (await place(client, customer, [(kettle["id"], 4)])).json()
     assert (await act(client, customer, "pay", order["id"])).status_code == 200
 
@@ -333,7 +292,7 @@ async def test_a_paid_order_raced_by_ships_and_cancels_ends_shipped_or_cancelled
 async def test_a_retry_with_the_same_key_and_body_returns_the_first_order_and_takes_no_stock(
     client: AsyncClient, db: AsyncEngine, admin: "Caller", customer: "Caller"
 ) -> None:
-    kettle = await create_product(client, admin, "Kettle", 3)
+    kettle = await create_product(client, admin, "Kettle", price=PRICE, quantity=3)
     lines = [(kettle["id"], 3)]  # the whole shelf: a retry that ordered again would be a 409
 
     first = await place(client, customer, lines, key="order-2026-0001")
@@ -354,8 +313,8 @@ async def test_a_retry_with_the_same_key_and_body_returns_the_first_order_and_ta
 async def test_the_same_lines_in_another_order_are_the_same_body(
     client: AsyncClient, db: AsyncEngine, admin: "Caller", customer: "Caller"
 ) -> None:
-    kettle = await create_product(client, admin, "Kettle", 10)
-    scale = await create_product(client, admin, "Scale", 10)
+    kettle = await create_product(client, admin, "Kettle", price=PRICE, quantity=10)
+    scale = await create_product(client, admin, "Scale", price=PRICE, quantity=10)
 
     first = await place(client, customer, [(kettle["id"], 1), (scale["id"], 2)], key="k-1")
     again = await place(client, customer, [(scale["id"], 2), (kettle["id"], 1)], key="k-1")
@@ -374,8 +333,8 @@ async def test_the_same_lines_in_another_order_are_the_same_body(
 async def test_the_same_key_with_a_different_body_is_a_422_that_takes_nothing(
     client: AsyncClient, db: AsyncEngine, admin: "Caller", customer: "Caller", change: str
 ) -> None:
-    kettle = await create_product(client, admin, "Kettle", 10)
-    scale = await create_product(client, admin, "Scale", 10)
+    kettle = await create_product(client, admin, "Kettle", price=PRICE, quantity=10)
+    scale = await create_product(client, admin, "Scale", price=PRICE, quantity=10)
     lines = [(kettle["id"], 1), (scale["id"], 1)]
     first = await place(client, customer, lines, key="k-1")
     assert first.status_code == 201, first.text
@@ -386,7 +345,7 @@ async def test_the_same_key_with_a_different_body_is_a_422_that_takes_nothing(
         "one line less": lines[:1],
     }[change]
     if change in {"another product", "one line more"}:
-        await create_product(client, admin, "Milk jug", 10)
+        await create_product(client, admin, "Milk jug", price=PRICE, quantity=10)
 
     response = await place(client, customer, other, key="k-1")
 
@@ -408,7 +367,7 @@ async def test_the_same_key_from_another_user_places_that_users_own_order(
     customer: "Caller",
     other_customer: "Caller",
 ) -> None:
-    kettle = await create_product(client, admin, "Kettle", 10)
+    kettle = await create_product(client, admin, "Kettle", price=PRICE, quantity=10)
 
     mine = await place(client, customer, [(kettle["id"], 2)], key="shared-key")
     theirs = await place(client, other_customer, [(kettle["id"], 2)], key="shared-key")
@@ -426,8 +385,8 @@ async def test_the_same_key_from_another_user_places_that_users_own_order(
 async def test_concurrent_requests_with_one_key_make_one_order_and_take_stock_once(
     client: AsyncClient, db: AsyncEngine, admin: "Caller", customer: "Caller", pool_watch: PoolWatch
 ) -> None:
-    kettle = await create_product(client, admin, "Kettle", 100)
-    scale = await create_product(client, admin, "Scale", 100)
+    kettle = await create_product(client, admin, "Kettle", price=PRICE, quantity=100)
+    scale = await create_product(client, admin, "Scale", price=PRICE, quantity=100)
     lines = [(kettle["id"], 2), (scale["id"], 3)]
 
     responses = await race(
@@ -464,7 +423,7 @@ async def test_concurrent_requests_with_one_key_make_one_order_and_take_stock_on
 async def test_an_invalid_idempotency_key_is_a_422_that_takes_nothing(
     client: AsyncClient, db: AsyncEngine, admin: "Caller", customer: "Caller", key: bytes
 ) -> None:
-    kettle = await create_product(client, admin, "Kettle", 10)
+    kettle = await create_product(client, admin, "Kettle", price=PRICE, quantity=10)
 
     response = await client.post(
         "/orders",
@@ -481,7 +440,7 @@ async def test_an_invalid_idempotency_key_is_a_422_that_takes_nothing(
 async def test_the_longest_key_and_any_visible_ascii_are_valid_keys(
     client: AsyncClient, db: AsyncEngine, admin: "Caller", customer: "Caller"
 ) -> None:
-    kettle = await create_product(client, admin, "Kettle", 10)
+    kettle = await create_product(client, admin, "Kettle", price=PRICE, quantity=10)
     longest, punctuated = "k" * 255, "".join(chr(c) for c in range(0x21, 0x7F))
 
     for key in (longest, punctuated):

@@ -15,6 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.integration.conftest import counting_statements
+from tests.integration.helpers import rows
 
 if TYPE_CHECKING:
     from shop.container import Container
@@ -72,16 +73,6 @@ async def place_ok(client: AsyncClient, caller: "Caller", product_ids: list[int]
     response = await client.post("/orders", json=order_body(product_ids), headers=caller.headers)
     assert response.status_code == 201, response.text
     return int(response.json()["id"])
-
-
-@pytest.fixture(autouse=True)
-def _no_server_errors(client: AsyncClient) -> None:
-    async def refuse_server_errors(response: Response) -> None:
-        if response.status_code >= 500:
-            await response.aread()
-            pytest.fail(f"{response.request.url} answered {response.status_code}")
-
-    client.event_hooks["response"].append(refuse_server_errors)
 
 
 # --- the budgets -------------------------------------------------------------------------------
@@ -161,7 +152,7 @@ async def test_placing_an_order_of_1_or_50_lines_sends_the_same_statements(
         assert len(response.json()["items"]) == len(lines)
 
     assert_same_budget(budget, **sent)
-    [taken] = await _rows(db, "SELECT sum(10 - quantity) AS taken FROM products")
+    [taken] = await rows(db, "SELECT sum(10 - quantity) AS taken FROM products")
     assert taken["taken"] == 51
 
 
@@ -199,10 +190,5 @@ async def test_cancelling_an_order_of_1_or_50_lines_sends_the_same_statements(
 
     assert (one.json()["status"], fifty.json()["status"]) == ("cancelled", "cancelled")
     assert_same_budget(CANCEL_BUDGET, one_line=one_sent, fifty_lines=fifty_sent)
-    [left] = await _rows(db, "SELECT min(quantity) AS low, max(quantity) AS high FROM products")
+    [left] = await rows(db, "SELECT min(quantity) AS low, max(quantity) AS high FROM products")
     assert (left["low"], left["high"]) == (10, 10)
-
-
-async def _rows(db: AsyncEngine, sql: str) -> list[dict[str, Any]]:
-    async with db.connect() as connection:
-        return [dict(row._mapping) for row in await connection.execute(text(sql))]

@@ -18,11 +18,12 @@ from httpx import AsyncClient, Response
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from tests.integration.helpers import act, create_product, cursor_of, rows, stock
+from tests.integration.problems import assert_problem, error_fields
+
 if TYPE_CHECKING:
     from tests.integration.conftest import Caller
 
-PROBLEM_JSON = "application/problem+json"
-PROBLEM_KEYS = {"type", "title", "status", "detail", "instance"}
 ORDER_KEYS = {"id", "user_id", "status", "items", "total", "created_at", "updated_at"}
 LINE_KEYS = {"product_id", "product_name", "quantity", "unit_price", "line_total"}
 MONEY = re.compile(r"\d+\.\d\d")
@@ -30,19 +31,6 @@ DB_INT_MAX = 2_147_483_647
 
 
 # --- helpers -----------------------------------------------------------------------------------
-
-
-async def create_product(
-    client: AsyncClient,
-    admin: "Caller",
-    name: str = "Espresso machine",
-    price: str = "249.90",
-    quantity: int = 10,
-) -> dict[str, Any]:
-    body = {"name": name, "price": price, "quantity": quantity}
-    response = await client.post("/products", json=body, headers=admin.headers)
-    assert response.status_code == 201, response.text
-    return response.json()
 
 
 async def insert_products(db: AsyncEngine, count: int, quantity: int) -> list[int]:
@@ -75,27 +63,12 @@ async def place_ok(
     return response.json()
 
 
-async def act(client: AsyncClient, caller: "Caller", action: str, order_id: int) -> Response:
-    return await client.post(f"/orders/{order_id}/{action}", headers=caller.headers)
-
-
 async def act_ok(
     client: AsyncClient, caller: "Caller", action: str, order_id: int
 ) -> dict[str, Any]:
     response = await act(client, caller, action, order_id)
     assert response.status_code == 200, response.text
     return response.json()
-
-
-async def rows(db: AsyncEngine, sql: str, **params: Any) -> list[dict[str, Any]]:
-    async with db.connect() as connection:
-        result = await connection.execute(text(sql), params)
-        return [dict(row._mapping) for row in result]
-
-
-async def stock(db: AsyncEngine) -> dict[int, int]:
-    """Every product's stock on hand, by id, as the products table holds it."""
-    return {r["id"]: r["quantity"] for r in await rows(db, "SELECT id, quantity FROM products")}
 
 
 async def order_row(db: AsyncEngine, order_id: int) -> dict[str, Any]:
@@ -106,25 +79,6 @@ async def order_row(db: AsyncEngine, order_id: int) -> dict[str, Any]:
 async def count(db: AsyncEngine, table: str) -> int:
     [row] = await rows(db, f"SELECT count(*) AS n FROM {table}")  # noqa: S608 - fixed names
     return int(row["n"])
-
-
-def assert_problem(response: Response, status: int) -> dict[str, Any]:
-    """An RFC 9457 problem with `status`; a 422 also lists what was wrong."""
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM_JSON)
-    problem = response.json()
-    assert problem.keys() >= PROBLEM_KEYS
-    assert problem["status"] == status
-    assert problem["instance"] == response.request.url.path
-    if status == 422:
-        assert problem["errors"], problem
-        for error in problem["errors"]:
-            assert {"loc", "msg", "type"} <= error.keys()
-    return problem
-
-
-def error_fields(problem: dict[str, Any]) -> set[Any]:
-    return {part for error in problem["errors"] for part in error["loc"]}
 
 
 def wrong_refusals(
@@ -170,11 +124,6 @@ def ids(orders: list[dict[str, Any]]) -> list[int]:
     return [order["id"] for order in orders]
 
 
-def cursor_of(payload: Any) -> str:
-    """An opaque-looking cursor around any JSON, the way the service spells its own."""
-    return base64.urlsafe_b64encode(json.dumps(payload).encode()).rstrip(b"=").decode()
-
-
 async def list_orders(client: AsyncClient, caller: "Caller", **params: Any) -> dict[str, Any]:
     response = await client.get("/orders", params=params, headers=caller.headers)
     assert response.status_code == 200, response.text
@@ -197,29 +146,14 @@ async def walk(client: AsyncClient, caller: "Caller", **params: Any) -> list[lis
         assert len(pages) <= 100, "next_cursor never ends"
 
 
-@pytest.fixture(autouse=True)
-def _no_server_errors(client: AsyncClient) -> None:
-    """Fail at the request itself when any response in these tests is a 5xx."""
-
-    async def refuse_server_errors(response: Response) -> None:
-        if response.status_code >= 500:
-            await response.aread()
-            request = response.request
-            pytest.fail(
-                f"{request.method} {request.url} answered {response.status_code}: {response.text}"
-            )
-
-    client.event_hooks["response"].append(refuse_server_errors)
-
-
 @pytest.fixture
 async def espresso(client: AsyncClient, admin: "Caller") -> dict[str, Any]:
-    return await create_product(client, admin, "Espresso machine", "249.90", 10)
+    return await create_product(client, admin, "Espresso machine", price="249.90", quantity=10)
 
 
 @pytest.fixture
 async def beans(client: AsyncClient, admin: "Caller") -> dict[str, Any]:
-    return await create_product(client, admin, "Coffee beans", "0.99", 50)
+    return await create_product(client, admin, "Coffee beans", price="0.99", quantity=50)
 
 
 # --- POST /orders ------------------------------------------------------------------------------
@@ -389,7 +323,7 @@ async def test_an_order_with_any_line_short_of_stock_is_a_409_naming_it_that_tak
     client: AsyncClient, db: AsyncEngine, admin: "Caller", customer: "Caller"
 ) -> None:
     products = [
-        await create_product(client, admin, name, "5.00", 3)
+        await create_product(client, admin, name, price="5.00", quantity=3)
         for name in ("Kettle", "Grinder", "Scale")
     ]
     before = await stock(db)
@@ -410,7 +344,7 @@ async def test_an_order_with_any_line_short_of_stock_is_a_409_naming_it_that_tak
 async def test_an_order_for_a_sold_out_product_is_a_409_naming_it(
     client: AsyncClient, db: AsyncEngine, admin: "Caller", customer: "Caller"
 ) -> None:
-    sold_out = await create_product(client, admin, "Sold-out mug", "7.00", 0)
+    sold_out = await create_product(client, admin, "Sold-out mug", price="7.00", quantity=0)
 
     problem = assert_problem(await place(client, customer, (sold_out["id"], 1)), 409)
 
@@ -490,8 +424,8 @@ async def test_a_bad_order_body_is_a_422_problem_that_writes_nothing(
 async def test_an_order_whose_total_would_not_fit_is_a_422_that_takes_nothing(
     client: AsyncClient, db: AsyncEngine, admin: "Caller", customer: "Caller"
 ) -> None:
-    dearest = await create_product(client, admin, "Yacht", "9999999999.99", 3)
-    cent = await create_product(client, admin, "Sticker", "0.01", 3)
+    dearest = await create_product(client, admin, "Yacht", price="9999999999.99", quantity=3)
+    cent = await create_product(client, admin, "Sticker", price="0.01", quantity=3)
 
     too_much = [
         await place(client, customer, (dearest["id"], 2)),
@@ -921,7 +855,7 @@ async def test_cancelling_an_order_returns_its_stock_exactly(
     state: str,
     canceller: str,
 ) -> None:
-    untouched = await create_product(client, admin, "Milk jug", "12.00", 4)
+    untouched = await create_product(client, admin, "Milk jug", price="12.00", quantity=4)
     order = await order_in_state(
         client, admin, customer, [(espresso["id"], 3), (beans["id"], 7)], state
     )
@@ -942,33 +876,27 @@ async def test_cancelling_an_order_returns_its_stock_exactly(
     assert await count(db, "order_items") == 3
 
 
-async def test_an_admin_may_not_pay_a_customers_order(
+@pytest.mark.parametrize(
+    ("state", "caller", "action"),
+    [("pending", "admin", "pay"), ("paid", "owner", "ship")],
+    ids=["an admin may not pay a customer's order", "its owner may not ship even a paid order"],
+)
+async def test_a_move_the_caller_may_not_make_is_a_403_that_changes_nothing(
     client: AsyncClient,
     db: AsyncEngine,
     admin: "Caller",
     customer: "Caller",
     espresso: dict[str, Any],
+    state: str,
+    caller: str,
+    action: str,
 ) -> None:
-    order = await place_ok(client, customer, (espresso["id"], 1))
+    order = await order_in_state(client, admin, customer, [(espresso["id"], 1)], state)
     before = await snapshot(db)
 
-    assert_problem(await act(client, admin, "pay", order["id"]), 403)
+    response = await act(client, customer if caller == "owner" else admin, action, order["id"])
 
-    assert await snapshot(db) == before
-
-
-async def test_a_customer_may_not_ship_even_their_own_paid_order(
-    client: AsyncClient,
-    db: AsyncEngine,
-    admin: "Caller",
-    customer: "Caller",
-    espresso: dict[str, Any],
-) -> None:
-    order = await order_in_state(client, admin, customer, [(espresso["id"], 1)], "paid")
-    before = await snapshot(db)
-
-    assert_problem(await act(client, customer, "ship", order["id"]), 403)
-
+    assert_problem(response, 403)
     assert await snapshot(db) == before
 
 

@@ -5,7 +5,6 @@ only the tests of authentication and permissions send other credentials, or none
 """
 
 import base64
-import json
 import re
 from datetime import datetime
 from decimal import Decimal
@@ -16,11 +15,12 @@ from httpx import AsyncClient, Response
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from tests.integration.helpers import MISSING, cursor_of, rows, walk_pages, with_overrides
+from tests.integration.problems import assert_problem, error_fields
+
 if TYPE_CHECKING:
     from tests.integration.conftest import Caller
 
-PROBLEM_JSON = "application/problem+json"
-PROBLEM_KEYS = {"type", "title", "status", "detail", "instance"}
 PRODUCT_KEYS = {"id", "name", "description", "price", "quantity", "created_at", "updated_at"}
 STRONG_ETAG = re.compile(r'"[^"]*"')
 SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
@@ -49,14 +49,10 @@ CATALOGUE = [
 # --- helpers -----------------------------------------------------------------------------------
 
 
-MISSING = object()
-
-
 def product_body(**overrides: Any) -> dict[str, Any]:
     """A valid create body; `overrides` replace fields, and a field set to MISSING is left out."""
     body = {"name": "Espresso machine", "description": "15 bar", "price": "249.90", "quantity": 12}
-    body.update(overrides)
-    return {key: value for key, value in body.items() if value is not MISSING}
+    return with_overrides(body, **overrides)
 
 
 async def create_product(client: AsyncClient, **overrides: Any) -> dict[str, Any]:
@@ -77,12 +73,6 @@ async def send(client: AsyncClient, method: str, url: str, body: Any, **headers:
     if isinstance(body, str):
         return await client.request(method, url, content=body, headers={**JSON_HEADERS, **headers})
     return await client.request(method, url, json=body, headers=headers)
-
-
-async def rows(db: AsyncEngine, sql: str, **params: Any) -> list[dict[str, Any]]:
-    async with db.connect() as connection:
-        result = await connection.execute(text(sql), params)
-        return [dict(row._mapping) for row in result]
 
 
 async def product_rows(db: AsyncEngine) -> list[dict[str, Any]]:
@@ -114,27 +104,6 @@ async def add_order_for(db: AsyncEngine, product_id: int) -> None:
         )
 
 
-def assert_problem(response: Response, status: int) -> dict[str, Any]:
-    """An RFC 9457 problem with `status`; a 422 also lists what was wrong."""
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM_JSON)
-    problem = response.json()
-    assert problem.keys() >= PROBLEM_KEYS
-    assert problem["status"] == status
-    assert problem["instance"] == response.request.url.path
-    assert all(isinstance(problem[key], str) and problem[key] for key in PROBLEM_KEYS - {"status"})
-    if status == 422:
-        assert problem["errors"], problem
-        for error in problem["errors"]:
-            assert {"loc", "msg", "type"} <= error.keys()
-            assert isinstance(error["loc"], list)
-    return problem
-
-
-def error_fields(problem: dict[str, Any]) -> set[Any]:
-    return {part for error in problem["errors"] for part in error["loc"]}
-
-
 def assert_product_shape(product: dict[str, Any]) -> None:
     assert product.keys() == PRODUCT_KEYS
     assert isinstance(product["price"], str)
@@ -143,26 +112,9 @@ def assert_product_shape(product: dict[str, Any]) -> None:
         assert datetime.fromisoformat(product[stamp]).utcoffset() is not None
 
 
-def cursor_of(payload: Any) -> str:
-    """An opaque-looking cursor around any JSON, the way the service spells its own."""
-    return base64.urlsafe_b64encode(json.dumps(payload).encode()).rstrip(b"=").decode()
-
-
 async def walk(client: AsyncClient, **params: Any) -> list[list[dict[str, Any]]]:
-    """Every page of a listing, following next_cursor until it is null."""
-    pages: list[list[dict[str, Any]]] = []
-    cursor = None
-    while True:
-        query = {**params, **({"cursor": cursor} if cursor else {})}
-        response = await client.get("/products", params=query)
-        assert response.status_code == 200, response.text
-        page = response.json()
-        assert page.keys() == {"items", "next_cursor"}
-        pages.append(page["items"])
-        cursor = page["next_cursor"]
-        if cursor is None:
-            return pages
-        assert len(pages) <= 100, "next_cursor never ends"
+    """Every page of a products listing, following next_cursor until it is null."""
+    return await walk_pages(client, "/products", **params)
 
 
 def ids(products: list[dict[str, Any]]) -> list[int]:
@@ -181,21 +133,6 @@ SORTED_IDS_SQL = {
     "-created_at": "SELECT id FROM products ORDER BY created_at DESC, id DESC",
 }
 SORTS = list(SORTED_IDS_SQL)
-
-
-@pytest.fixture(autouse=True)
-def _no_server_errors(client: AsyncClient) -> None:
-    """Fail at the request itself when any response in these tests is a 5xx."""
-
-    async def refuse_server_errors(response: Response) -> None:
-        if response.status_code >= 500:
-            await response.aread()
-            request = response.request
-            pytest.fail(
-                f"{request.method} {request.url} answered {response.status_code}: {response.text}"
-            )
-
-    client.event_hooks["response"].append(refuse_server_errors)
 
 
 @pytest.fixture(autouse=True)

@@ -6,15 +6,14 @@ constraints can decide such a race, and the loser must still get a clean 409.
 """
 
 import asyncio
-from typing import Any
 
 import pytest
 from httpx import AsyncClient, Response
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-PROBLEM_JSON = "application/problem+json"
-PROBLEM_KEYS = {"type", "title", "status", "detail", "instance"}
+from tests.integration.helpers import rows
+from tests.integration.problems import assert_problem
+
 PASSWORD = "racing-for-the-same-name-3"
 
 
@@ -47,22 +46,13 @@ async def race(client: AsyncClient, bodies: list[dict[str, str]]) -> list[Respon
     return list(await asyncio.gather(*(client.post("/users", json=body) for body in bodies)))
 
 
-async def rows(db: AsyncEngine, sql: str, **params: Any) -> list[dict[str, Any]]:
-    async with db.connect() as connection:
-        result = await connection.execute(text(sql), params)
-        return [dict(row._mapping) for row in result]
-
-
 def assert_one_winner(responses: list[Response]) -> Response:
     """Exactly one 201; every other answer a 409 problem."""
     statuses = sorted(response.status_code for response in responses)
     assert statuses == [201] + [409] * (len(responses) - 1), [r.text for r in responses]
     for response in responses:
         if response.status_code == 409:
-            assert response.headers["content-type"].startswith(PROBLEM_JSON)
-            problem = response.json()
-            assert problem.keys() >= PROBLEM_KEYS
-            assert problem["status"] == 409
+            assert_problem(response, 409)
     (winner,) = (response for response in responses if response.status_code == 201)
     return winner
 

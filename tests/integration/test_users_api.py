@@ -4,8 +4,6 @@ Every answer is checked against the `users` rows behind it. Passwords here are l
 phrases: the conftest hooks fail a test if one of them ever shows up in a response or a log line.
 """
 
-import base64
-import json
 import re
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -19,12 +17,12 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.integration.conftest import TEST_JWT_SECRET, log_in
+from tests.integration.helpers import MISSING, cursor_of, rows, walk_pages, with_overrides
+from tests.integration.problems import assert_problem, error_fields
 
 if TYPE_CHECKING:
     from tests.integration.conftest import Caller
 
-PROBLEM_JSON = "application/problem+json"
-PROBLEM_KEYS = {"type", "title", "status", "detail", "instance"}
 USER_KEYS = {"id", "email", "username", "role", "created_at"}
 TOKEN_KEYS = {"access_token", "token_type", "expires_in"}
 DB_INT_MAX = 2_147_483_647
@@ -37,14 +35,10 @@ WRONG_PASSWORD = "definitely-not-it-99"
 # --- helpers -----------------------------------------------------------------------------------
 
 
-MISSING = object()
-
-
 def registration(**overrides: Any) -> dict[str, Any]:
     """A valid POST /users body; `overrides` replace fields, MISSING leaves one out."""
     body = {"email": "carol@example.com", "username": "carol", "password": CAROL_PASSWORD}
-    body.update(overrides)
-    return {key: value for key, value in body.items() if value is not MISSING}
+    return with_overrides(body, **overrides)
 
 
 async def register(client: AsyncClient, **overrides: Any) -> dict[str, Any]:
@@ -55,12 +49,6 @@ async def register(client: AsyncClient, **overrides: Any) -> dict[str, Any]:
 
 async def token_response(client: AsyncClient, email: str, password: str) -> Response:
     return await client.post("/auth/token", data={"username": email, "password": password})
-
-
-async def rows(db: AsyncEngine, sql: str, **params: Any) -> list[dict[str, Any]]:
-    async with db.connect() as connection:
-        result = await connection.execute(text(sql), params)
-        return [dict(row._mapping) for row in result]
 
 
 async def user_row(db: AsyncEngine, user_id: int) -> dict[str, Any]:
@@ -81,31 +69,10 @@ async def set_password_hash(db: AsyncEngine, user_id: int, password_hash: str) -
         )
 
 
-def assert_problem(response: Response, status: int) -> dict[str, Any]:
-    """An RFC 9457 problem with `status`; a 422 also lists what was wrong."""
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM_JSON)
-    problem = response.json()
-    assert problem.keys() >= PROBLEM_KEYS
-    assert problem["status"] == status
-    assert problem["instance"] == response.request.url.path
-    assert all(isinstance(problem[key], str) and problem[key] for key in PROBLEM_KEYS - {"status"})
-    if status == 422:
-        assert problem["errors"], problem
-        for error in problem["errors"]:
-            assert {"loc", "msg", "type"} <= error.keys()
-            assert isinstance(error["loc"], list)
-    return problem
-
-
 def assert_unauthorized(response: Response) -> dict[str, Any]:
     problem = assert_problem(response, 401)
     assert response.headers["www-authenticate"] == "Bearer"
     return problem
-
-
-def error_fields(problem: dict[str, Any]) -> set[Any]:
-    return {part for error in problem["errors"] for part in error["loc"]}
 
 
 def names(problem: dict[str, Any], field: str) -> bool:
@@ -123,11 +90,6 @@ def assert_user(body: dict[str, Any], row: dict[str, Any]) -> None:
     created_at = datetime.fromisoformat(body["created_at"])
     assert created_at.utcoffset() is not None
     assert created_at == row["created_at"]
-
-
-def cursor_of(payload: Any) -> str:
-    """An opaque-looking cursor around any JSON, the way the service spells its own."""
-    return base64.urlsafe_b64encode(json.dumps(payload).encode()).rstrip(b"=").decode()
 
 
 def verifies(password: str, password_hash: str) -> bool:
@@ -719,30 +681,13 @@ async def add_users(db: AsyncEngine, count: int) -> None:
             )
 
 
-async def walk_users(client: AsyncClient, headers: dict[str, str], **params: Any) -> list[Any]:
-    """Every page of GET /users, following next_cursor until it is null."""
-    pages: list[list[dict[str, Any]]] = []
-    cursor = None
-    while True:
-        query = {**params, **({"cursor": cursor} if cursor else {})}
-        response = await client.get("/users", params=query, headers=headers)
-        assert response.status_code == 200, response.text
-        page = response.json()
-        assert page.keys() == {"items", "next_cursor"}
-        pages.append(page["items"])
-        cursor = page["next_cursor"]
-        if cursor is None:
-            return pages
-        assert len(pages) <= 100, "next_cursor never ends"
-
-
 @pytest.mark.parametrize("limit", [1, 2, 3, 7, 8, 100])
 async def test_an_admin_walks_every_user_exactly_once_in_id_order(
     client: AsyncClient, db: AsyncEngine, admin: "Caller", customer: "Caller", limit: int
 ) -> None:
     await add_users(db, 6)  # 8 users in all
 
-    pages = await walk_users(client, admin.headers, limit=limit)
+    pages = await walk_pages(client, "/users", admin.headers, limit=limit)
 
     expected = await rows(db, "SELECT * FROM users ORDER BY id")
     listed = [user for page in pages for user in page]
