@@ -34,6 +34,9 @@ class ConnectionGate:
         self._patience = patience
 
     async def enter(self) -> None:
+        if not self._slots.locked():
+            await self._slots.acquire()  # a free slot and nobody queued: no wait, no timer
+            return
         try:
             async with asyncio.timeout(self._patience):
                 await self._slots.acquire()
