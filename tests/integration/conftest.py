@@ -144,16 +144,20 @@ async def empty_database_url(postgres_server: URL) -> AsyncIterator[URL]:
 TEST_JWT_SECRET = "a-test-secret-that-is-long-enough-for-hs256"
 
 
-def settings_for(url: URL, **overrides: Any) -> Settings:
-    fields: dict[str, Any] = {
+def _test_settings(url: URL) -> dict[str, Any]:
+    """What every test's service runs with, in-process or as a real process."""
+    return {
         "shop_env": "test",
         "database_url": url.render_as_string(hide_password=False),
-        "alembic_config": PROJECT_ROOT / "alembic.ini",
         "jwt_secret": TEST_JWT_SECRET,
         # Argon2id all the same, at a cost that keeps hundreds of logins quick.
         "argon2_time_cost": 1,
         "argon2_memory_cost": 1024,
     }
+
+
+def settings_for(url: URL, **overrides: Any) -> Settings:
+    fields = _test_settings(url) | {"alembic_config": PROJECT_ROOT / "alembic.ini"}
     return Settings(_env_file=None, **(fields | overrides))  # type: ignore[call-arg]
 
 
@@ -363,14 +367,8 @@ def server_environment(url: URL, **extra: str) -> dict[str, str]:
     environment = {
         k: v for k, v in os.environ.items() if not k.startswith(("POSTGRES_", "DATABASE_"))
     }
-    environment.update(
-        SHOP_ENV="test",
-        DATABASE_URL=url.render_as_string(hide_password=False),
-        JWT_SECRET=TEST_JWT_SECRET,
-        ARGON2_TIME_COST="1",
-        ARGON2_MEMORY_COST="1024",
-        SHOP_DATA_DIR=str(Path(tempfile.gettempdir()) / "shop-test-data"),
-    )
+    environment.update({name.upper(): str(value) for name, value in _test_settings(url).items()})
+    environment["SHOP_DATA_DIR"] = str(Path(tempfile.gettempdir()) / "shop-test-data")
     environment.update(extra)
     return environment
 

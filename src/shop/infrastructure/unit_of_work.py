@@ -37,8 +37,9 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         return self
 
     async def __aenter__(self) -> Self:
-        autocommit = self._read_only and self._reading_engine is not None
-        engine = self._reading_engine if autocommit and self._reading_engine else self._engine
+        reading = self._reading_engine if self._read_only else None
+        engine = reading or self._engine
+        autocommit = reading is not None
         await self._gate.enter()
         try:
             self._connection = await engine.connect()
