@@ -5,6 +5,7 @@ import itertools
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from types import TracebackType
 from typing import Self
 
 from shop.domain.orders import (
@@ -24,7 +25,7 @@ from shop.domain.products import (
     SortValue,
 )
 from shop.domain.security import AccessToken, Verification
-from shop.domain.unit_of_work import AbstractUnitOfWork
+from shop.domain.unit_of_work import AbstractUnitOfWork, ReadOnlyUnitOfWork
 from shop.domain.users import EmailTaken, InvalidToken, NewUser, Role, User, UsernameTaken
 
 
@@ -272,6 +273,11 @@ class FakeUnitOfWork(AbstractUnitOfWork):
         self.referenced_products: set[int] = set()
         self.clock = FakeClock()
         self.commits = 0
+        self._read_only = False
+
+    def read_only(self) -> Self:
+        self._read_only = True
+        return self
 
     async def __aenter__(self) -> Self:
         self.products = InMemoryProductRepository(
@@ -283,7 +289,18 @@ class FakeUnitOfWork(AbstractUnitOfWork):
         )
         return self
 
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._read_only = False
+        await self.rollback()
+
     async def commit(self) -> None:
+        if self._read_only:
+            raise ReadOnlyUnitOfWork("a read-only unit of work has nothing to commit")
         self.committed_products = copy.deepcopy(self.products.rows)
         self.committed_users = copy.deepcopy(self.users.rows)
         self.committed_orders = copy.deepcopy(self.orders.rows)

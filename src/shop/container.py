@@ -16,7 +16,7 @@ from shop.infrastructure.database import (
     create_engine,
     database_url,
     describe,
-    reading_engine,
+    reads_on_driver,
     wait_for_database,
 )
 from shop.infrastructure.metrics import PrometheusOrderEvents
@@ -32,9 +32,10 @@ class Container(containers.DeclarativeContainer):
 
     database_url = providers.Singleton(database_url, settings)
     engine = providers.Singleton(create_engine, settings, database_url)
-    reading_engine = providers.Singleton(reading_engine, engine, settings)
     connection_gate = providers.Singleton(connection_gate, settings)
-    unit_of_work = providers.Factory(SqlAlchemyUnitOfWork, engine, reading_engine, connection_gate)
+    unit_of_work = providers.Factory(
+        SqlAlchemyUnitOfWork, engine, connection_gate, providers.Callable(reads_on_driver, settings)
+    )
 
     alembic_config = providers.Singleton(alembic_config, settings.provided.alembic_config)
     migration_head = providers.Singleton(head_revision, alembic_config)

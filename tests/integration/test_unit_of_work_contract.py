@@ -12,7 +12,7 @@ from shop.domain.products import (
     ProductInUse,
     ProductOrdering,
 )
-from shop.domain.unit_of_work import AbstractUnitOfWork
+from shop.domain.unit_of_work import AbstractUnitOfWork, ReadOnlyUnitOfWork
 from shop.infrastructure.database import ConnectionGate
 from shop.infrastructure.unit_of_work import SqlAlchemyUnitOfWork
 from tests.fakes import FakeUnitOfWork, a_new_product
@@ -29,8 +29,7 @@ def uow(request: pytest.FixtureRequest) -> AbstractUnitOfWork:
     # Only the real one needs a database (and a sync fixture may ask for async ones).
     url: URL = request.getfixturevalue("database_url")
     engine = create_async_engine(url, poolclass=NullPool)
-    reading = engine.execution_options(isolation_level="AUTOCOMMIT")
-    return SqlAlchemyUnitOfWork(engine, reading, ConnectionGate(capacity=5, patience=10))
+    return SqlAlchemyUnitOfWork(engine, ConnectionGate(capacity=5, patience=10))
 
 
 async def test_what_is_committed_is_there_next_time(uow: AbstractUnitOfWork) -> None:
@@ -196,3 +195,33 @@ async def test_a_read_only_unit_reads_the_same_entities_as_a_writing_one(
     assert seen[0] == seen[1]
     assert seen[0][1] == [(3, Decimal("4.50")), (1, Decimal("4.50"))]
     assert seen[0][2] == ["100% tea"]
+
+
+async def test_a_read_only_unit_refuses_to_commit_and_the_next_unit_can(
+    uow: AbstractUnitOfWork,
+) -> None:
+    with pytest.raises(ReadOnlyUnitOfWork):
+        async with uow.read_only() as unit:
+            await unit.commit()
+
+    async with uow:
+        added = await uow.products.add(a_new_product(name="Mug"))
+        await uow.commit()
+    async with uow.read_only() as unit:
+        assert await unit.products.get(added.id) is not None
+
+
+async def test_a_read_only_unit_on_the_database_refuses_to_write(database_url: URL) -> None:
+    engine = create_async_engine(database_url, poolclass=NullPool)
+    uow = SqlAlchemyUnitOfWork(engine, ConnectionGate(capacity=1, patience=10))
+    try:
+        with pytest.raises(ReadOnlyUnitOfWork):
+            async with uow.read_only() as unit:
+                await unit.products.add(a_new_product(name="Mug"))
+        async with uow.read_only() as unit:  # the gate's one slot was given back
+            assert (
+                await unit.products.list_page(ProductFilter(), ProductOrdering.parse("id"), None, 5)
+                == []
+            )
+    finally:
+        await engine.dispose()

@@ -9,6 +9,10 @@ from shop.domain.products import ProductRepository
 from shop.domain.users import UserRepository
 
 
+class ReadOnlyUnitOfWork(RuntimeError):
+    """A unit of work opened with `read_only()` was asked to write or commit."""
+
+
 class AbstractUnitOfWork(ABC):
     """Use as `async with uow:`; leaving the block without `commit()` rolls everything back."""
 
@@ -17,7 +21,8 @@ class AbstractUnitOfWork(ABC):
     orders: OrderRepository
 
     def read_only(self) -> Self:
-        """For use cases that only read: the unit may skip opening a transaction."""
+        """For use cases that only read: the unit may skip opening a transaction, and
+        refuses to commit (ReadOnlyUnitOfWork)."""
         return self
 
     async def __aenter__(self) -> Self:

@@ -8,8 +8,10 @@ from uuid import uuid4
 
 from sqlalchemy import URL, event, make_url, text
 from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine.interfaces import PoolProxiedConnection
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
-from sqlalchemy.util import await_
+from sqlalchemy.pool import QueuePool
+from sqlalchemy.util import await_, greenlet_spawn
 
 from shop.domain.errors import StorageUnavailable
 from shop.infrastructure.embedded_postgres import start_embedded_postgres
@@ -57,15 +59,29 @@ def connection_gate(settings: Settings) -> ConnectionGate:
     return ConnectionGate(settings.db_pool_size, settings.db_pool_timeout)
 
 
-def reading_engine(engine: AsyncEngine, settings: Settings) -> AsyncEngine | None:
-    """The same pool, in autocommit: reads need no BEGIN/ROLLBACK round trips.
+def reads_on_driver(settings: Settings) -> bool:
+    """Whether read-only units read in autocommit on the bare driver connection.
 
-    None behind PgBouncer in transaction mode, where a statement outside a transaction may
+    Not behind PgBouncer in transaction mode, where a statement outside a transaction may
     be prepared on one server connection and run on another: there, reads keep theirs.
     """
-    if settings.db_pgbouncer:
-        return None
-    return engine.execution_options(isolation_level="AUTOCOMMIT")
+    return not settings.db_pgbouncer
+
+
+async def give_back(engine: AsyncEngine, lent: PoolProxiedConnection, broken: bool) -> None:
+    """Return a connection lent by `engine.raw_connection()` to its pool.
+
+    A check-in that keeps the connection is plain bookkeeping, done here and now. Closing
+    one (broken, or an overflow connection meeting a full pool) talks to the server, which
+    SQLAlchemy's async pool may only do inside its greenlet bridge.
+    """
+    pool = engine.sync_engine.pool
+    if broken:
+        await greenlet_spawn(lent.invalidate)
+    elif isinstance(pool, QueuePool) and pool.checkedin() < pool.size():
+        lent.close()
+    else:
+        await greenlet_spawn(lent.close)
 
 
 class DatabaseUnreachable(RuntimeError):

@@ -5,7 +5,6 @@ from typing import Any
 from sqlalchemy import Select, bindparam, func, insert, select, true, update
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects.postgresql import aggregate_order_by
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shop.domain.orders import (
     IdempotencyRecord,
@@ -86,9 +85,15 @@ def _listing(shape: frozenset[str]) -> Select[Any]:
     return statement
 
 
+def _idempotency_record() -> Select[Any]:
+    return select(idempotency_keys.c.request_fingerprint, idempotency_keys.c.order_id).where(
+        idempotency_keys.c.user_id == bindparam("user_id"),
+        idempotency_keys.c.key == bindparam("key"),
+    )
+
+
 class SqlAlchemyOrderRepository:
-    def __init__(self, connection: AsyncConnection, statements: StatementRunner) -> None:
-        self._connection = connection
+    def __init__(self, statements: StatementRunner) -> None:
         self._statements = statements
 
     async def get(self, order_id: int) -> Order | None:
@@ -104,13 +109,13 @@ class SqlAlchemyOrderRepository:
     async def add(
         self, new: NewOrder, idempotency_key: str | None, request_fingerprint: str | None
     ) -> Order:
-        inserted = await self._connection.execute(
+        inserted = await self._statements.execute(
             insert(orders)
             .values(user_id=new.user_id, total=new.total)
             .returning(orders.c.id, orders.c.status, orders.c.created_at, orders.c.updated_at)
         )
         order_id, status, created_at, updated_at = inserted.one()
-        await self._connection.execute(
+        await self._statements.execute(
             insert(order_items),
             [
                 {
@@ -134,7 +139,7 @@ class SqlAlchemyOrderRepository:
             user_id=user_id, key=key, request_fingerprint=fingerprint, order_id=order_id
         )
         try:
-            await self._connection.execute(statement)
+            await self._statements.execute(statement)
         except sa_exc.IntegrityError as error:
             if getattr(error.orig, "sqlstate", None) == _UNIQUE_VIOLATION:
                 raise IdempotentRequestInProgress from None
@@ -147,14 +152,15 @@ class SqlAlchemyOrderRepository:
             .values(status=order.status.value, updated_at=func.now())
             .returning(orders.c.updated_at)
         )
-        order.updated_at = (await self._connection.execute(statement)).scalar_one()
+        order.updated_at = (await self._statements.execute(statement)).scalar_one()
 
     async def idempotency_record(self, user_id: int, key: str) -> IdempotencyRecord | None:
-        statement = select(
-            idempotency_keys.c.request_fingerprint, idempotency_keys.c.order_id
-        ).where(idempotency_keys.c.user_id == user_id, idempotency_keys.c.key == key)
-        row = (await self._connection.execute(statement)).one_or_none()
-        return None if row is None else IdempotencyRecord(row[0], row[1])
+        row = await self._statements.row(
+            "idempotency record", _idempotency_record, user_id=user_id, key=key
+        )
+        return (
+            None if row is None else IdempotencyRecord(row["request_fingerprint"], row["order_id"])
+        )
 
     async def list_page(
         self,

@@ -16,7 +16,6 @@ from sqlalchemy import (
 )
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects.postgresql import array
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shop.domain.products import (
     NewProduct,
@@ -92,8 +91,7 @@ def _listing_values(criteria: ProductFilter) -> dict[str, Any]:
 
 
 class SqlAlchemyProductRepository:
-    def __init__(self, connection: AsyncConnection, statements: StatementRunner) -> None:
-        self._connection = connection
+    def __init__(self, statements: StatementRunner) -> None:
         self._statements = statements
 
     async def get(self, product_id: int) -> Product | None:
@@ -113,7 +111,7 @@ class SqlAlchemyProductRepository:
             .order_by(products.c.id)
             .with_for_update()
         )
-        result = await self._connection.execute(statement)
+        result = await self._statements.execute(statement)
         return [product_from_row(row) for row in result.mappings()]
 
     async def save_stock(self, changed: list[Product]) -> None:
@@ -135,7 +133,7 @@ class SqlAlchemyProductRepository:
             .returning(products.c.id, products.c.version, products.c.updated_at)
         )
         by_id = {p.id: p for p in changed}
-        for product_id, version, updated_at in await self._connection.execute(statement):
+        for product_id, version, updated_at in await self._statements.execute(statement):
             by_id[product_id].version, by_id[product_id].updated_at = version, updated_at
 
     async def add(self, new: NewProduct) -> Product:
@@ -149,7 +147,7 @@ class SqlAlchemyProductRepository:
             )
             .returning(*products.c)
         )
-        return product_from_row((await self._connection.execute(statement)).mappings().one())
+        return product_from_row((await self._statements.execute(statement)).mappings().one())
 
     async def save(self, product: Product) -> None:
         statement = (
@@ -165,12 +163,12 @@ class SqlAlchemyProductRepository:
             )
             .returning(products.c.version, products.c.updated_at)
         )
-        product.version, product.updated_at = (await self._connection.execute(statement)).one()
+        product.version, product.updated_at = (await self._statements.execute(statement)).one()
 
     async def remove(self, product_id: int) -> bool:
         statement = delete(products).where(products.c.id == product_id).returning(products.c.id)
         try:
-            deleted = (await self._connection.execute(statement)).one_or_none()
+            deleted = (await self._statements.execute(statement)).one_or_none()
         except sa_exc.IntegrityError as error:
             if getattr(error.orig, "sqlstate", None) == _FOREIGN_KEY_VIOLATION:
                 raise ProductInUse(product_id) from None

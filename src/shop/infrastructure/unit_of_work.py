@@ -3,33 +3,39 @@
 from types import TracebackType
 from typing import Self
 
+from sqlalchemy.engine.interfaces import PoolProxiedConnection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from shop.domain.errors import StorageUnavailable
-from shop.domain.unit_of_work import AbstractUnitOfWork
-from shop.infrastructure.database import ConnectionGate, is_connection_error
+from shop.domain.errors import DomainError, StorageUnavailable
+from shop.domain.unit_of_work import AbstractUnitOfWork, ReadOnlyUnitOfWork
+from shop.infrastructure.database import ConnectionGate, give_back, is_connection_error
 from shop.infrastructure.order_repository import SqlAlchemyOrderRepository
 from shop.infrastructure.product_repository import SqlAlchemyProductRepository
-from shop.infrastructure.statements import StatementRunner
+from shop.infrastructure.statements import (
+    DriverStatementRunner,
+    SqlAlchemyStatementRunner,
+    StatementRunner,
+)
 from shop.infrastructure.user_repository import SqlAlchemyUserRepository
 
 
 class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
     """Checks out one connection per `async with` (so one instance serves one block at a time).
 
-    A writing unit runs in a transaction that only `commit()` keeps. A reading unit
-    (`read_only()`) runs in autocommit on `reading_engine`: no BEGIN and no ROLLBACK round
-    trips, and its queries go straight to the driver. Without a reading engine (behind
-    PgBouncer) reads run in transactions too.
+    A writing unit runs in a SQLAlchemy transaction that only `commit()` keeps. A reading
+    unit (`read_only()`) borrows the pool's asyncpg connection itself and reads in autocommit:
+    no BEGIN or ROLLBACK round trips, no SQLAlchemy connection to set up per request. With
+    `reads_on_driver` off (behind PgBouncer) reads run in transactions too.
     """
 
     def __init__(
-        self, engine: AsyncEngine, reading_engine: AsyncEngine | None, gate: ConnectionGate
+        self, engine: AsyncEngine, gate: ConnectionGate, reads_on_driver: bool = True
     ) -> None:
         self._engine = engine
-        self._reading_engine = reading_engine
         self._gate = gate
+        self._reads_on_driver = reads_on_driver
         self._connection: AsyncConnection | None = None
+        self._lent: PoolProxiedConnection | None = None
         self._read_only = False
 
     def read_only(self) -> Self:
@@ -37,22 +43,26 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         return self
 
     async def __aenter__(self) -> Self:
-        reading = self._reading_engine if self._read_only else None
-        engine = reading or self._engine
-        autocommit = reading is not None
         await self._gate.enter()
         try:
-            self._connection = await engine.connect()
+            statements = await self._open()
         except BaseException as error:
+            self._read_only = False
             self._gate.leave()
             if isinstance(error, Exception):
                 raise _translated(error) from error
             raise
-        statements = StatementRunner(self._connection, straight_to_driver=autocommit)
-        self.products = SqlAlchemyProductRepository(self._connection, statements)
-        self.users = SqlAlchemyUserRepository(self._connection, statements)
-        self.orders = SqlAlchemyOrderRepository(self._connection, statements)
+        self.products = SqlAlchemyProductRepository(statements)
+        self.users = SqlAlchemyUserRepository(statements)
+        self.orders = SqlAlchemyOrderRepository(statements)
         return self
+
+    async def _open(self) -> StatementRunner:
+        if self._read_only and self._reads_on_driver:
+            self._lent = await self._engine.raw_connection()
+            return DriverStatementRunner(self._lent.driver_connection)
+        self._connection = await self._engine.connect()
+        return SqlAlchemyStatementRunner(self._connection)
 
     async def __aexit__(
         self,
@@ -60,20 +70,32 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        connection, self._connection, self._read_only = self._connection, None, False
         try:
-            # Closing rolls back whatever was not committed and returns the connection.
-            if connection is not None:
-                await connection.close()
+            await self._close(exc)
         except Exception as close_error:
             if exc is None:
                 raise _translated(close_error) from close_error
         finally:
+            self._read_only = False
             self._gate.leave()
         if exc is not None and is_connection_error(exc):
             raise StorageUnavailable("The database is unavailable; retry shortly.") from exc
 
+    async def _close(self, exc: BaseException | None) -> None:
+        connection, self._connection = self._connection, None
+        lent, self._lent = self._lent, None
+        if connection is not None:
+            # Closing rolls back whatever was not committed and returns the connection.
+            await connection.close()
+        if lent is not None:
+            # A read the driver broke off (an error, a cancelled request) may leave the
+            # connection mid-protocol: the pool replaces it rather than lend it out again.
+            broken = exc is not None and not isinstance(exc, DomainError)
+            await give_back(self._engine, lent, broken)
+
     async def commit(self) -> None:
+        if self._read_only:
+            raise ReadOnlyUnitOfWork("a read-only unit of work has nothing to commit")
         await self._active.commit()
 
     async def rollback(self) -> None:
@@ -82,7 +104,7 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
     @property
     def _active(self) -> AsyncConnection:
         if self._connection is None:
-            raise RuntimeError("the unit of work is used outside `async with`")
+            raise RuntimeError("commit() and rollback() need an open, writing unit of work")
         return self._connection
 
 

@@ -4,7 +4,6 @@ from typing import Any
 
 from sqlalchemy import Select, bindparam, func, insert, select, update
 from sqlalchemy import exc as sa_exc
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shop.domain.users import EmailTaken, NewUser, Role, User, UsernameTaken
 from shop.infrastructure.statements import Fields, StatementRunner
@@ -41,9 +40,17 @@ def _by_id() -> Select[Any]:
     return select(users).where(users.c.id == bindparam("user_id"))
 
 
+def _by_email() -> Select[Any]:
+    return select(users).where(func.lower(users.c.email) == bindparam("email"))
+
+
+def _listing(after: bool) -> Select[Any]:
+    statement = select(users).order_by(users.c.id).limit(bindparam("limit"))
+    return statement.where(users.c.id > bindparam("after_id")) if after else statement
+
+
 class SqlAlchemyUserRepository:
-    def __init__(self, connection: AsyncConnection, statements: StatementRunner) -> None:
-        self._connection = connection
+    def __init__(self, statements: StatementRunner) -> None:
         self._statements = statements
 
     async def get(self, user_id: int) -> User | None:
@@ -52,8 +59,7 @@ class SqlAlchemyUserRepository:
         return None if row is None else user_from_row(row)
 
     async def get_by_email(self, email: str) -> User | None:
-        statement = select(users).where(func.lower(users.c.email) == email.lower())
-        row = (await self._connection.execute(statement)).mappings().one_or_none()
+        row = await self._statements.row("user by email", _by_email, email=email.lower())
         return None if row is None else user_from_row(row)
 
     async def add(self, new: NewUser) -> User:
@@ -68,7 +74,7 @@ class SqlAlchemyUserRepository:
             .returning(*users.c)
         )
         try:
-            row = (await self._connection.execute(statement)).mappings().one()
+            row = (await self._statements.execute(statement)).mappings().one()
         except sa_exc.IntegrityError as error:
             raise _taken(error) from None
         return user_from_row(row)
@@ -80,13 +86,14 @@ class SqlAlchemyUserRepository:
             .values(username=user.username, hashed_password=user.password_hash)
         )
         try:
-            await self._connection.execute(statement)
+            await self._statements.execute(statement)
         except sa_exc.IntegrityError as error:
             raise _taken(error) from None
 
     async def list_page(self, after_id: int | None, limit: int) -> list[User]:
-        statement = select(users).order_by(users.c.id).limit(limit)
-        if after_id is not None:
-            statement = statement.where(users.c.id > after_id)
-        result = await self._connection.execute(statement)
-        return [user_from_row(row) for row in result.mappings()]
+        after = after_id is not None
+        values = {"after_id": after_id} if after else {}
+        rows = await self._statements.rows(
+            ("users", after), lambda: _listing(after), limit=limit, **values
+        )
+        return [user_from_row(row) for row in rows]
