@@ -5,6 +5,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from shop.api.access_log import AccessLog
 from shop.api.body_limit import BodySizeLimitMiddleware
 from shop.api.problems import install_problem_handlers
 from shop.api.request_context import RequestContextMiddleware
@@ -17,13 +18,14 @@ MAX_BODY_SIZE = 1024 * 1024
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Start-up: the database must answer; shutdown: the pool is closed."""
+    """Start-up: the database must answer; shutdown: the pool is closed, the log written."""
     container: Container = app.state.container
     await start_up(container)
     try:
         yield
     finally:
         await shut_down(container)
+        app.state.access_log.flush()
 
 
 def create_app(container: Container | None = None) -> FastAPI:
@@ -37,10 +39,11 @@ def create_app(container: Container | None = None) -> FastAPI:
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.container = container or Container()
+    app.state.access_log = AccessLog()
     install_problem_handlers(app)
     # The last added is the outermost: the request context wraps the body limit too.
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=MAX_BODY_SIZE)
-    app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(RequestContextMiddleware, access_log=app.state.access_log)
     for router in (products, orders, users, auth, health, metrics):
         app.include_router(router.router)
     return app

@@ -1,19 +1,19 @@
 """Per-request context: the request id, the access log line, the metrics, the last-resort 500."""
 
 import logging
+import os
 import re
 import time
-import uuid
 from contextvars import ContextVar
 
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from shop.api.access_log import AccessLog, FinishedRequest
 from shop.api.metrics import UNMATCHED_ROUTE, observe_request
 from shop.api.problems import problem_response
 
 logger = logging.getLogger("shop.request")
-access_logger = logging.getLogger("shop.access")
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
@@ -22,10 +22,10 @@ request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
 
 
 class RequestIdLogFilter(logging.Filter):
-    """Adds `request_id` to every record, so formatters can print it."""
+    """Adds `request_id` to every record that lacks one, so formatters can print it."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = request_id_var.get()
+        record.__dict__.setdefault("request_id", request_id_var.get())
         record.__dict__.pop("color_message", None)  # uvicorn's ANSI-coloured duplicate
         return True
 
@@ -38,7 +38,7 @@ def _request_id(scope: Scope) -> str:
             if _SANE_REQUEST_ID.fullmatch(candidate):
                 return candidate
             break
-    return uuid.uuid4().hex
+    return os.urandom(16).hex()
 
 
 def _route_of(scope: Scope) -> str:
@@ -55,8 +55,9 @@ class RequestContextMiddleware:
     parameters or secrets carried in exception messages never reach a log line.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, access_log: AccessLog) -> None:
         self.app = app
+        self.access_log = access_log
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -82,23 +83,12 @@ class RequestContextMiddleware:
                 response = problem_response(500, scope["path"])
                 await response(scope, receive, send_with_request_id)
         finally:
-            self._record(scope, status, time.perf_counter() - started_at)
+            self._record(scope, status, time.perf_counter() - started_at, request_id)
             request_id_var.reset(token)
 
-    @staticmethod
-    def _record(scope: Scope, status: int, seconds: float) -> None:
+    def _record(self, scope: Scope, status: int, seconds: float, request_id: str) -> None:
         method, route = scope["method"], _route_of(scope)
         observe_request(method, route, status, seconds)
-        access_logger.info(
-            "%s %s %d %.1fms",
-            method,
-            scope["path"],
-            status,
-            seconds * 1000,
-            extra={
-                "method": method,
-                "route": route,
-                "status": status,
-                "duration_ms": round(seconds * 1000, 2),
-            },
+        self.access_log.add(
+            FinishedRequest(method, scope["path"], route, status, seconds, request_id, time.time())
         )
