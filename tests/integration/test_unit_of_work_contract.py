@@ -13,7 +13,7 @@ from shop.domain.products import (
     ProductOrdering,
 )
 from shop.domain.unit_of_work import AbstractUnitOfWork, ReadOnlyUnitOfWork
-from shop.infrastructure.database import ConnectionGate
+from shop.infrastructure.connection_gate import ConnectionGate
 from shop.infrastructure.unit_of_work import SqlAlchemyUnitOfWork
 from tests.fakes import FakeUnitOfWork, a_new_product
 

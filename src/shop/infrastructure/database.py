@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import QueuePool
 from sqlalchemy.util import await_, greenlet_spawn
 
-from shop.domain.errors import StorageUnavailable
+from shop.infrastructure.connection_gate import ConnectionGate
 from shop.infrastructure.embedded_postgres import start_embedded_postgres
 from shop.infrastructure.metrics import instrument_pool
 from shop.settings import Settings
@@ -21,32 +21,6 @@ from shop.settings import Settings
 logger = logging.getLogger(__name__)
 
 _CONNECTION_SQLSTATES = ("08", "57P01", "57P02", "57P03", "53300")
-
-
-class ConnectionGate:
-    """First come, first served: at most `capacity` units of work hold connections at once.
-
-    SQLAlchemy's pool lets a late request overtake one that has waited long (p99 of seconds
-    under load); queueing here, in arrival order, keeps the tail short. A request that waits
-    longer than `patience` seconds gets StorageUnavailable (a 503), as an exhausted pool would.
-    """
-
-    def __init__(self, capacity: int, patience: float) -> None:
-        self._slots = asyncio.Semaphore(capacity)
-        self._patience = patience
-
-    async def enter(self) -> None:
-        if not self._slots.locked():
-            await self._slots.acquire()  # a free slot and nobody queued: no wait, no timer
-            return
-        try:
-            async with asyncio.timeout(self._patience):
-                await self._slots.acquire()
-        except TimeoutError:
-            raise StorageUnavailable("Every database connection is busy; retry shortly.") from None
-
-    def leave(self) -> None:
-        self._slots.release()
 
 
 def connection_gate(settings: Settings) -> ConnectionGate:
