@@ -19,7 +19,7 @@ from shop.infrastructure.database import (
     reads_on_driver,
     wait_for_database,
 )
-from shop.infrastructure.metrics import PrometheusOrderEvents
+from shop.infrastructure.metrics import PoolGauges, PrometheusOrderEvents
 from shop.infrastructure.migrations import DatabaseReadinessProbe, alembic_config, head_revision
 from shop.infrastructure.passwords import Argon2PasswordHasher
 from shop.infrastructure.tokens import JwtTokenService, jwt_secret
@@ -33,8 +33,9 @@ class Container(containers.DeclarativeContainer):
     database_url = providers.Singleton(database_url, settings)
     engine = providers.Singleton(create_engine, settings, database_url)
     connection_gate = providers.Singleton(connection_gate, settings)
+    pool_gauges = providers.Singleton(PoolGauges, engine)
     unit_of_work = providers.Factory(
-        SqlAlchemyUnitOfWork, engine, connection_gate, providers.Callable(reads_on_driver, settings)
+        SqlAlchemyUnitOfWork, engine, connection_gate, providers.Singleton(reads_on_driver, settings)
     )
 
     alembic_config = providers.Singleton(alembic_config, settings.provided.alembic_config)
@@ -71,8 +72,10 @@ async def start_up(container: Container) -> None:
     container.migration_head()  # and so do missing migrations
     version = await wait_for_database(engine, container.settings().db_connect_timeout)
     logger.info("database %s is up: %s", describe(engine.url), version.split(" on ")[0])
+    container.pool_gauges().start()
 
 
 async def shut_down(container: Container) -> None:
-    """Close every pooled connection."""
+    """Stop sampling the pool, then close every pooled connection."""
+    await container.pool_gauges().stop()
     await container.engine().dispose()

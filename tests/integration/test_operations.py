@@ -164,6 +164,18 @@ def pool_gauges(samples: Samples) -> dict[str, float]:
     return {name: samples[(name, frozenset())] for name in names if (name, frozenset()) in samples}
 
 
+async def until_pool_gauges(
+    http: AsyncClient, expected: dict[str, float], seconds: float = 5
+) -> dict[str, float]:
+    """The pool gauges once they read `expected` (they are sampled every second)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        gauges = pool_gauges(await scrape(http))
+        if gauges == expected or time.monotonic() > deadline:
+            return gauges
+        await asyncio.sleep(0.1)
+
+
 async def until_logged(server: LiveServer, fragment: str, seconds: float = 3) -> str:
     """The server's log once it holds `fragment` (the access line follows the response)."""
     deadline = time.monotonic() + seconds
@@ -529,6 +541,10 @@ async def row_locked(engine: AsyncEngine, product_id: int) -> AsyncIterator[None
             await connection.rollback()
 
 
+IDLE = {"shop_db_pool_size": 2, "shop_db_pool_checked_out": 0, "shop_db_pool_overflow": 0}
+TWO_IN_USE = {"shop_db_pool_size": 2, "shop_db_pool_checked_out": 2, "shop_db_pool_overflow": 0}
+
+
 async def test_the_pool_gauges_count_connections_in_use_then_fall_back_to_zero(
     database_url: URL, tmp_path: Path
 ) -> None:
@@ -539,7 +555,7 @@ async def test_the_pool_gauges_count_connections_in_use_then_fall_back_to_zero(
         ):
             admin = await an_admin(http, database_url)
             product = await a_product(http, admin, quantity=1)
-            idle_before = pool_gauges(await scrape(http))
+            idle_before = await until_pool_gauges(http, IDLE)
             async with row_locked(engine, product):
                 patches = [
                     asyncio.create_task(
@@ -548,14 +564,12 @@ async def test_the_pool_gauges_count_connections_in_use_then_fall_back_to_zero(
                     for q in (5, 6)
                 ]
                 await until_requests_wait_on_the_lock(engine, 2)
-                busy = pool_gauges(await scrape(http))
+                busy = await until_pool_gauges(http, TWO_IN_USE)
             statuses = [(await asyncio.wait_for(p, 10)).status_code for p in patches]
-            idle_after = pool_gauges(await scrape(http))
+            idle_after = await until_pool_gauges(http, IDLE)
 
     assert statuses == [200, 200]
-    idle = {"shop_db_pool_size": 2, "shop_db_pool_checked_out": 0, "shop_db_pool_overflow": 0}
-    two_in_use = {"shop_db_pool_size": 2, "shop_db_pool_checked_out": 2, "shop_db_pool_overflow": 0}
-    assert (idle_before, busy, idle_after) == (idle, two_in_use, idle)
+    assert (idle_before, busy, idle_after) == (IDLE, TWO_IN_USE, IDLE)
 
 
 # --- 4. configuration errors ----------------------------------------------------------------

@@ -15,7 +15,6 @@ from sqlalchemy.util import await_, greenlet_spawn
 
 from shop.infrastructure.connection_gate import ConnectionGate
 from shop.infrastructure.embedded_postgres import start_embedded_postgres
-from shop.infrastructure.metrics import instrument_pool
 from shop.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -108,7 +107,6 @@ def create_engine(settings: Settings, url: URL) -> AsyncEngine:
     if settings.db_pool_pre_ping:
         event.listen(engine.sync_engine.pool, "checkout", _ping_if_idle)
         event.listen(engine.sync_engine.pool, "checkin", _note_checkin)
-    instrument_pool(engine)
     return engine
 
 
