@@ -34,9 +34,8 @@ class Container(containers.DeclarativeContainer):
     engine = providers.Singleton(create_engine, settings, database_url)
     connection_gate = providers.Singleton(connection_gate, settings)
     pool_gauges = providers.Singleton(PoolGauges, engine)
-    unit_of_work = providers.Factory(
-        SqlAlchemyUnitOfWork, engine, connection_gate, providers.Singleton(reads_on_driver, settings)
-    )
+    driver_reads = providers.Singleton(reads_on_driver, settings)
+    unit_of_work = providers.Factory(SqlAlchemyUnitOfWork, engine, connection_gate, driver_reads)
 
     alembic_config = providers.Singleton(alembic_config, settings.provided.alembic_config)
     migration_head = providers.Singleton(head_revision, alembic_config)

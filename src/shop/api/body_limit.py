@@ -12,9 +12,9 @@ class BodyTooLarge(HTTPException):
 
 
 class BodySizeLimitMiddleware:
-    """Pure ASGI: a declared Content-Length over the limit is refused at once; a body that
-    turns out larger while it streams in stops the read with BodyTooLarge, an HTTPException
-    that FastAPI passes through to the problem handlers."""
+    """Pure ASGI: a declared Content-Length over the limit is refused at once; a chunked body
+    that turns out larger while it streams in stops the read with BodyTooLarge, an
+    HTTPException that FastAPI passes through to the problem handlers."""
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
@@ -24,9 +24,14 @@ class BodySizeLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        if self._declared_length(scope) > self.max_bytes:
+        declared = _declared_length(scope)
+        if declared is not None and declared > self.max_bytes:
             error = BodyTooLarge(self.max_bytes)
             await problem_response(413, scope["path"], error.detail)(scope, receive, send)
+            return
+        if declared is not None:
+            # The server holds the body to its declared length: nothing left to count.
+            await self.app(scope, receive, send)
             return
         received = 0
 
@@ -40,9 +45,12 @@ class BodySizeLimitMiddleware:
 
         await self.app(scope, counting_receive, send)
 
-    @staticmethod
-    def _declared_length(scope: Scope) -> int:
-        for name, value in scope["headers"]:
-            if name == b"content-length":
-                return int(value) if value.isdigit() else 0
-        return 0
+
+def _declared_length(scope: Scope) -> int | None:
+    """The body's declared length (0 without a body); None when it streams in, chunked."""
+    for name, value in scope["headers"]:
+        if name == b"content-length":
+            return int(value) if value.isdigit() else None
+        if name == b"transfer-encoding":
+            return None
+    return 0

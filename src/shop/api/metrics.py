@@ -25,10 +25,21 @@ LATENCY = Histogram(
 )
 
 
+_RequestSeries = tuple[Counter, Histogram]
+_series: dict[tuple[str, str, int], _RequestSeries] = {}
+
+
 def observe_request(method: str, route: str, status: int, seconds: float) -> None:
-    labels = (method, route, str(status))
-    REQUESTS.labels(*labels).inc()
-    LATENCY.labels(*labels).observe(seconds)
+    key = (method, route, status)
+    series = _series.get(key)
+    if series is None:
+        # Looking a labelled child up takes a lock and a conversion each time; keep them.
+        # Routes are templates and unmatched paths share one label, so this stays small.
+        labels = (method, route, str(status))
+        series = _series[key] = (REQUESTS.labels(*labels), LATENCY.labels(*labels))
+    requests, latency = series
+    requests.inc()
+    latency.observe(seconds)
 
 
 def exposition() -> tuple[bytes, str]:

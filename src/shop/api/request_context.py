@@ -6,7 +6,6 @@ import re
 import time
 from contextvars import ContextVar
 
-from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shop.api.access_log import AccessLog, FinishedRequest
@@ -16,6 +15,7 @@ from shop.api.problems import problem_response
 logger = logging.getLogger("shop.request")
 
 REQUEST_ID_HEADER = "X-Request-ID"
+_REQUEST_ID_HEADER_NAME = REQUEST_ID_HEADER.lower().encode()
 _SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
 request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
@@ -72,7 +72,8 @@ class RequestContextMiddleware:
             nonlocal status, response_started
             if message["type"] == "http.response.start":
                 status, response_started = message["status"], True
-                MutableHeaders(scope=message)[REQUEST_ID_HEADER] = request_id
+                headers = message.get("headers", ())
+                message["headers"] = [*headers, (_REQUEST_ID_HEADER_NAME, request_id.encode())]
             await send(message)
 
         try:
