@@ -1,7 +1,7 @@
 """Per-request context: the request id, the access log line, the metrics, the last-resort 500."""
 
 import logging
-import os
+import random
 import re
 import time
 from contextvars import ContextVar
@@ -38,7 +38,9 @@ def _request_id(scope: Scope) -> str:
             if _SANE_REQUEST_ID.fullmatch(candidate):
                 return candidate
             break
-    return os.urandom(16).hex()
+    # A correlation id, not a secret: the process's seeded generator is enough, and cheaper
+    # than asking the kernel for randomness on every request.
+    return f"{random.getrandbits(128):032x}"
 
 
 def _route_of(scope: Scope) -> str:

@@ -12,11 +12,13 @@ from shop.api.problems import problem_responses
 from shop.api.schemas.fields import DB_INT_MAX, Cursor, PriceIn
 from shop.api.schemas.pages import Page
 from shop.api.schemas.products import (
+    PRODUCT_OUT,
     ProductCreate,
     ProductOut,
     ProductSort,
     ProductUpdate,
     SearchText,
+    product_out,
 )
 from shop.domain.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from shop.domain.product_service import ProductService
@@ -63,7 +65,7 @@ async def list_products(
         cursor,
     )
     body = Page[ProductOut].model_construct(
-        items=[ProductOut.of(p) for p in page.items], next_cursor=page.next_cursor
+        items=[product_out(p) for p in page.items], next_cursor=page.next_cursor
     )
     return Response(body.model_dump_json(), media_type="application/json")
 
@@ -86,7 +88,7 @@ async def get_product(product_id: ProductId, service: Products, request: Request
     etag = etag_of(product)
     if matches_if_none_match(request.headers.get("if-none-match"), product):
         return Response(status_code=304, headers={"ETag": etag})
-    body = ProductOut.of(product).model_dump_json()
+    body = PRODUCT_OUT.dump_json(product_out(product))
     return Response(body, media_type="application/json", headers={"ETag": etag})
 
 
@@ -109,7 +111,7 @@ async def create_product(
     product = await service.create_product(caller, body.to_new_product())
     response.headers["Location"] = request.app.url_path_for("get_product", product_id=product.id)
     response.headers["ETag"] = etag_of(product)
-    return ProductOut.of(product)
+    return product_out(product)
 
 
 @router.patch(
@@ -132,7 +134,7 @@ async def update_product(
         caller, product_id, body.changes(), versions_in_if_match(if_match)
     )
     response.headers["ETag"] = etag_of(product)
-    return ProductOut.of(product)
+    return product_out(product)
 
 
 @router.delete(
