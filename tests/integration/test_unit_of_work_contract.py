@@ -1,15 +1,17 @@
 """One contract, two implementations: the in-memory fake must behave as the real thing does."""
 
 from decimal import Decimal
+from typing import Any
 
 import pytest
-from sqlalchemy import URL, text
+from sqlalchemy import URL, event, text
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
 from shop.domain.products import (
     ProductFilter,
     ProductInUse,
+    ProductNotFound,
     ProductOrdering,
 )
 from shop.domain.unit_of_work import AbstractUnitOfWork, ReadOnlyUnitOfWork
@@ -223,5 +225,35 @@ async def test_a_read_only_unit_on_the_database_refuses_to_write(database_url: U
                 await unit.products.list_page(ProductFilter(), ProductOrdering.parse("id"), None, 5)
                 == []
             )
+    finally:
+        await engine.dispose()
+
+
+async def read_then_raise(uow: SqlAlchemyUnitOfWork, raised: Exception) -> None:
+    async with uow.read_only() as unit:
+        await unit.products.get(1)
+        raise raised
+
+
+@pytest.mark.parametrize(
+    ("raised", "replaced"),
+    [(ProductNotFound(1), False), (Boom(), True)],
+    ids=["a domain error keeps it", "any other error replaces it"],
+)
+async def test_a_read_only_unit_returns_its_connection_to_the_pool_unless_broken_off(
+    database_url: URL, raised: Exception, replaced: bool
+) -> None:
+    engine = create_async_engine(database_url, pool_size=1, max_overflow=0)
+    invalidated: list[object] = []
+    event.listen(engine.sync_engine.pool, "invalidate", lambda *args: invalidated.append(args))
+    uow = SqlAlchemyUnitOfWork(engine, ConnectionGate(capacity=1, patience=10))
+    try:
+        with pytest.raises(type(raised)):
+            await read_then_raise(uow, raised)
+        pool: Any = engine.sync_engine.pool
+        assert len(invalidated) == (1 if replaced else 0)
+        assert pool.checkedin() == 1  # back in the pool either way: a replaced one reconnects
+        async with uow.read_only() as unit:  # the pool's one connection, or its replacement
+            assert await unit.products.get(1) is None
     finally:
         await engine.dispose()
