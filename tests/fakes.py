@@ -296,7 +296,7 @@ class FakeUnitOfWork(AbstractUnitOfWork):
         tb: TracebackType | None,
     ) -> None:
         self._read_only = False
-        await self.rollback()
+        await super().__aexit__(exc_type, exc, tb)
 
     async def commit(self) -> None:
         if self._read_only:

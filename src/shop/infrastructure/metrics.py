@@ -39,7 +39,7 @@ class PoolGauges:
         self._pool: Any = engine.sync_engine.pool
         self._sampling: asyncio.Task[None] | None = None
 
-    def sample(self) -> None:
+    def _sample(self) -> None:
         POOL_SIZE.set(self._pool.size())
         POOL_CHECKED_OUT.set(self._pool.checkedout())
         POOL_OVERFLOW.set(max(self._pool.overflow(), 0))
@@ -56,7 +56,7 @@ class PoolGauges:
 
     async def _sample_every_second(self) -> None:
         while True:
-            self.sample()
+            self._sample()
             await asyncio.sleep(POOL_SAMPLE_SECONDS)
 
 
