@@ -1,11 +1,13 @@
 """The access log writes each request's line, in batches, with the request's own time and id."""
 
 import asyncio
+import io
 import logging
 
 import pytest
 
 from shop.api.access_log import FLUSH_AFTER_SECONDS, AccessLog, FinishedRequest
+from shop.api.log_setup import TEXT_FORMAT, TextFormatter
 
 
 class Kept(logging.Handler):
@@ -93,3 +95,89 @@ async def test_nothing_is_written_when_the_access_logger_is_above_info(
     log.flush()
 
     assert kept.records == []
+
+
+class CountingStream(io.StringIO):
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes = 0
+
+    def write(self, text: str) -> int:
+        self.writes += 1
+        return super().write(text)
+
+
+async def test_a_stream_handler_takes_a_whole_batch_in_one_write_formatted_line_by_line(
+    logger: logging.Logger,
+) -> None:
+    stream = CountingStream()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter("%(request_id)s %(message)s"))
+    logger.addHandler(handler)
+    log = AccessLog(logger)
+    for request_id in ("one", "two", "three"):
+        log.add(finished(request_id))
+
+    log.flush()
+
+    assert stream.getvalue().splitlines() == [
+        "one GET /products/7 200 4.2ms",
+        "two GET /products/7 200 4.2ms",
+        "three GET /products/7 200 4.2ms",
+    ]
+    assert stream.writes == 1
+
+
+class DropRequestId(logging.Filter):
+    def __init__(self, request_id: str) -> None:
+        super().__init__()
+        self.request_id = request_id
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return getattr(record, "request_id", None) != self.request_id
+
+
+async def test_the_filters_of_the_logger_and_of_each_handler_still_apply(
+    logger: logging.Logger, kept: Kept
+) -> None:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(DropRequestId("b"))
+    logger.addHandler(handler)
+    logger.addFilter(DropRequestId("a"))
+    log = AccessLog(logger)
+    for request_id in ("a", "b", "c"):
+        log.add(finished(request_id))
+
+    log.flush()
+
+    assert [r.request_id for r in kept.records] == ["b", "c"]  # type: ignore[attr-defined]
+    assert len(stream.getvalue().splitlines()) == 1  # "a" by the logger, "b" by the handler
+
+
+async def test_a_handler_above_info_and_a_handler_beyond_a_non_propagating_logger_get_nothing(
+    logger: logging.Logger, kept: Kept
+) -> None:
+    kept.setLevel(logging.WARNING)
+    parent_handler = Kept()
+    logging.getLogger("test.access").addHandler(parent_handler)
+    try:
+        log = AccessLog(logger)
+        log.add(finished("x"))
+        log.flush()
+    finally:
+        logging.getLogger("test.access").removeHandler(parent_handler)
+
+    assert kept.records == []
+    assert parent_handler.records == []
+
+
+def test_the_text_formatter_writes_what_the_standard_one_does_across_seconds() -> None:
+    fast = TextFormatter(TEXT_FORMAT)
+    standard = logging.Formatter(TEXT_FORMAT)
+    for at in (1_700_000_000.001, 1_700_000_000.999, 1_700_000_001.5, 1_700_000_061.25):
+        record = logging.LogRecord("shop.x", logging.INFO, __file__, 1, "m %s", ("a",), None)
+        record.created, record.msecs = at, int((at - int(at)) * 1000) + 0.0
+        record.request_id = "r"
+
+        assert fast.format(record) == standard.format(record)

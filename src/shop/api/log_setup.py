@@ -3,6 +3,8 @@
 Every line carries the id of the request it belongs to.
 """
 
+import logging
+import time
 from typing import Any
 
 from shop.api.request_context import RequestIdLogFilter
@@ -12,6 +14,28 @@ TEXT_FORMAT = "%(asctime)s %(levelname)-7s %(name)s [%(request_id)s] %(message)s
 JSON_FIELDS = "%(levelname)s %(name)s %(message)s %(request_id)s"
 
 
+class TextFormatter(logging.Formatter):
+    """The standard formatter, but the date and time of each second is formatted once.
+
+    Under load most lines of a second share it, and `time.strftime` is the dearest part of
+    a line; the milliseconds are still each record's own.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._second: tuple[int, str] = (-1, "")
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802 - logging's name
+        if datefmt is not None:
+            return super().formatTime(record, datefmt)
+        second, formatted = self._second
+        if int(record.created) != second:
+            formatted = time.strftime(self.default_time_format, self.converter(record.created))
+            self._second = (int(record.created), formatted)
+        with_msecs = self.default_msec_format
+        return formatted if with_msecs is None else with_msecs % (formatted, record.msecs)
+
+
 def log_config(log_format: LogFormat = LogFormat.TEXT, level: str = "INFO") -> dict[str, Any]:
     """A `logging.config.dictConfig` for the app and uvicorn alike."""
     return {
@@ -19,9 +43,10 @@ def log_config(log_format: LogFormat = LogFormat.TEXT, level: str = "INFO") -> d
         "disable_existing_loggers": False,
         "filters": {"request_id": {"()": RequestIdLogFilter}},
         "formatters": {
-            "text": {"format": TEXT_FORMAT},
+            "text": {"class": f"{__name__}.TextFormatter", "format": TEXT_FORMAT},
             "json": {
-                "()": "pythonjsonlogger.json.JsonFormatter",
+                # python-json-logger's formatter on orjson: half the cost of the json module's.
+                "()": "pythonjsonlogger.orjson.OrjsonFormatter",
                 "fmt": JSON_FIELDS,
                 "rename_fields": {"levelname": "level", "name": "logger"},
                 "timestamp": True,
