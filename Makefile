@@ -7,7 +7,7 @@ BENCH_INSTALLED := $(VENV)/.bench-installed
 
 .DEFAULT_GOAL := help
 .PHONY: help install run admin test test-unit test-integration system-packages lint fmt migrate rollback revision clean \
-	bench bench-quick wrk-installed
+	bench bench-quick bench-instructions wrk-installed valgrind-installed
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -75,6 +75,12 @@ bench: wrk-installed $(BENCH_INSTALLED) ## service vs a raw Starlette + asyncpg 
 
 bench-quick: wrk-installed $(BENCH_INSTALLED) ## the same benchmark on small data with short rounds: a smoke run (~2 min)
 	$(BIN)/python bench/run.py --quick
+
+bench-instructions: valgrind-installed $(BENCH_INSTALLED) ## CPU instructions per request, service vs the yardstick, under callgrind: repeatable on a noisy machine (~10 min)
+	$(BIN)/python bench/instructions.py
+
+valgrind-installed:
+	@command -v valgrind >/dev/null || { echo 'bench: valgrind is not installed; install it with: apt-get install -y valgrind (as root)' >&2; exit 1; }
 
 wrk-installed:
 	@command -v wrk >/dev/null || { echo 'bench: wrk is not installed; install it with: apt-get install -y wrk (as root)' >&2; exit 1; }
