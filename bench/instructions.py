@@ -15,7 +15,6 @@ the extra requests is what one request costs, start-up left out. The HTTP server
 import argparse
 import asyncio
 import logging.config
-import os
 import random
 import re
 import secrets
@@ -29,7 +28,7 @@ from typing import Any
 
 from run import create_database
 from seed import PASSWORD, seed_shop
-from servers import libpq_url, start_database
+from servers import libpq_url, service_environment, start_database, yardstick_environment
 from sqlalchemy import URL
 
 from shop.api.log_setup import log_config
@@ -56,8 +55,10 @@ def _app(name: str) -> Any:
     return create_app()
 
 
-async def _lifespan(event: str, queues: tuple[asyncio.Queue[Message], ...]) -> None:
-    inbox, outbox = queues
+async def _lifespan(
+    event: str, inbox: asyncio.Queue[Message], outbox: asyncio.Queue[Message]
+) -> None:
+    """Send the app one lifespan event and wait for it to be done."""
     await inbox.put({"type": f"lifespan.{event}"})
     answer = await outbox.get()
     if not answer["type"].endswith(".complete"):
@@ -98,15 +99,12 @@ async def drive(name: str, path: str, requests: int) -> None:
     """Serve `requests` GETs of `path` ({id}: a random product) through the app in-process."""
     logging.config.dictConfig(log_config())
     app = _app(name)
-    queues: tuple[asyncio.Queue[Message], asyncio.Queue[Message]] = (
-        asyncio.Queue(),
-        asyncio.Queue(),
-    )
-    inbox, outbox = queues
+    inbox: asyncio.Queue[Message] = asyncio.Queue()
+    outbox: asyncio.Queue[Message] = asyncio.Queue()
     lifespan = asyncio.create_task(
         app({"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}, inbox.get, outbox.put)
     )
-    await _lifespan("startup", queues)
+    await _lifespan("startup", inbox, outbox)
     ids = random.Random(1)  # noqa: S311 - which products to read, not a secret
 
     async def caller(count: int) -> None:
@@ -117,7 +115,7 @@ async def drive(name: str, path: str, requests: int) -> None:
 
     await asyncio.gather(*(caller(WARM_UP_PER_CALLER) for _ in range(CALLERS)))
     await asyncio.gather(*(caller(requests // CALLERS) for _ in range(CALLERS)))
-    await _lifespan("shutdown", queues)
+    await _lifespan("shutdown", inbox, outbox)
     await lifespan
 
 
@@ -156,19 +154,11 @@ def per_request(name: str, path: str, environment: dict[str, str]) -> float:
 
 
 def _environments(url: URL) -> dict[str, dict[str, str]]:
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("POSTGRES_", "DATABASE_"))}
     secret = secrets.token_urlsafe(48)
-    bench_dir = str(Path(__file__).parent)
-    base["PYTHONPATH"] = os.pathsep.join(filter(None, [bench_dir, base.get("PYTHONPATH")]))
+    data_dir = Path(tempfile.mkdtemp(prefix="shop-instructions-"))
     return {
-        "service": base
-        | {
-            "SHOP_ENV": "production",
-            "DATABASE_URL": url.render_as_string(hide_password=False),
-            "JWT_SECRET": secret,
-            "SHOP_DATA_DIR": tempfile.mkdtemp(prefix="shop-instructions-"),
-        },
-        "yardstick": base | {"YARDSTICK_DATABASE_URL": libpq_url(url), "JWT_SECRET": secret},
+        "service": service_environment(url, secret, data_dir),
+        "yardstick": yardstick_environment(url, secret),
     }
 
 

@@ -151,16 +151,26 @@ def _running(
         _stop(process)
 
 
+def service_environment(url: URL, secret: str, data_dir: Path) -> dict[str, str]:
+    """The service's settings on the benchmark database, as in production."""
+    return _clean_environment() | {
+        "SHOP_ENV": "production",
+        "DATABASE_URL": url.render_as_string(hide_password=False),
+        "JWT_SECRET": secret,
+        "SHOP_DATA_DIR": str(data_dir),
+    }
+
+
+def yardstick_environment(url: URL, secret: str) -> dict[str, str]:
+    """The yardstick's settings on the same database."""
+    return _clean_environment() | {"YARDSTICK_DATABASE_URL": libpq_url(url), "JWT_SECRET": secret}
+
+
 def running_service(
     url: URL, secret: str, workers: int, log_dir: Path
 ) -> AbstractContextManager[Server]:
     """`shop serve` as in production, on the benchmark database."""
-    environment = _clean_environment() | {
-        "SHOP_ENV": "production",
-        "DATABASE_URL": url.render_as_string(hide_password=False),
-        "JWT_SECRET": secret,
-        "SHOP_DATA_DIR": str(log_dir / "shop-data"),
-    }
+    environment = service_environment(url, secret, log_dir / "shop-data")
     return _running("service", [str(BIN / "shop"), "serve"], environment, workers, log_dir)
 
 
@@ -168,10 +178,7 @@ def running_yardstick(
     url: URL, secret: str, workers: int, log_dir: Path
 ) -> AbstractContextManager[Server]:
     """The raw Starlette + asyncpg yardstick on the same database."""
-    environment = _clean_environment() | {
-        "YARDSTICK_DATABASE_URL": libpq_url(url),
-        "JWT_SECRET": secret,
-    }
+    environment = yardstick_environment(url, secret)
     return _running("yardstick", [sys.executable, str(YARDSTICK)], environment, workers, log_dir)
 
 

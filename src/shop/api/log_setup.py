@@ -28,10 +28,11 @@ class TextFormatter(logging.Formatter):
     def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802 - logging's name
         if datefmt is not None:
             return super().formatTime(record, datefmt)
-        second, formatted = self._second
-        if int(record.created) != second:
+        second = int(record.created)
+        cached_second, formatted = self._second
+        if second != cached_second:
             formatted = time.strftime(self.default_time_format, self.converter(record.created))
-            self._second = (int(record.created), formatted)
+            self._second = (second, formatted)
         with_msecs = self.default_msec_format
         return formatted if with_msecs is None else with_msecs % (formatted, record.msecs)
 
