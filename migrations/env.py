@@ -60,7 +60,11 @@ def do_run_migrations(connection: Connection) -> None:
 
 async def run_async_migrations() -> None:
     configured = settings()
-    engine = create_async_engine(database_url(configured), poolclass=NullPool)
+    try:
+        url = database_url(configured)
+    except ConfigurationError as error:
+        raise CommandError(str(error)) from None
+    engine = create_async_engine(url, poolclass=NullPool)
     try:
         await wait_for_database(engine, configured.db_connect_timeout)
         async with engine.connect() as connection:
