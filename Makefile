@@ -38,13 +38,21 @@ test-integration: $(INSTALLED) system-packages ## run the integration tests only
 	$(BIN)/pytest tests/integration
 
 # The PgBouncer test runs a real PgBouncer (Debian's package): installed here when missing.
-system-packages: ## install the system packages the tests use (pgbouncer), if missing
+system-packages: ## install the system packages the tests use (pgbouncer, haproxy), if missing
 	@command -v pgbouncer >/dev/null || [ -x /usr/sbin/pgbouncer ] || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo 'installing pgbouncer (apt-get)'; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pgbouncer >/dev/null; \
 	  else \
 	    echo 'the tests need pgbouncer: install it (apt-get install pgbouncer)' >&2; exit 1; \
+	  fi; }
+	@# The load-balancer test runs three instances behind a real HAProxy (Debian's package).
+	@command -v haproxy >/dev/null || [ -x /usr/sbin/haproxy ] || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo 'installing haproxy (apt-get)'; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy >/dev/null; \
+	  else \
+	    echo 'the tests need haproxy: install it (apt-get install haproxy)' >&2; exit 1; \
 	  fi; }
 
 lint: $(INSTALLED) ## ruff (lint and format check) and mypy (strict on src/)
