@@ -57,7 +57,11 @@ def do_run_migrations(connection: Connection) -> None:
 
 async def run_async_migrations() -> None:
     configured = settings()
-    engine = create_async_engine(start_or_locate_server(configured), poolclass=NullPool)
+    try:
+        url = start_or_locate_server(configured)
+    except ConfigurationError as error:
+        raise CommandError(str(error)) from None
+    engine = create_async_engine(url, poolclass=NullPool)
     try:
         await wait_for_database(engine, configured.db_connect_timeout)
         async with engine.connect() as connection:

@@ -58,7 +58,10 @@ def main() -> None:
 def serve(host: str, port: int, workers: int) -> None:
     """Serve the API until SIGTERM or Ctrl-C, then finish the requests under way and stop."""
     settings = _settings_or_exit()
-    url = start_or_locate_server(settings)
+    try:
+        url = start_or_locate_server(settings)
+    except ConfigurationError as error:
+        _fail(str(error), 2)
     if settings.uses_embedded_database:
         # The embedded server was started here, once: point every worker at it.
         os.environ["DATABASE_URL"] = url.render_as_string(hide_password=False)
@@ -128,6 +131,8 @@ def create_admin(email: str, username: str | None) -> None:
         user = asyncio.run(
             _create_admin(settings, email, username or _username_from(email), password)
         )
+    except ConfigurationError as error:
+        _fail(str(error), 2)
     except EmailTaken:
         _fail(f"a user with the e-mail address {email} already exists; nothing changed")
     except DomainError as error:
