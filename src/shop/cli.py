@@ -15,16 +15,13 @@ from sqlalchemy import URL
 from sqlalchemy import exc as sa_exc
 
 from shop.api.log_setup import log_config
-from shop.api.metrics import MULTIPROCESS_DIRECTORY_VARIABLE
+from shop.api.prometheus_exposition import MULTIPROCESS_DIRECTORY_VARIABLE
 from shop.container import Container
 from shop.domain.errors import DomainError
 from shop.domain.users import EmailTaken, User
-from shop.infrastructure.database import (
-    DatabaseUnreachable,
-    create_engine,
-    database_url,
-    wait_for_database,
-)
+from shop.infrastructure.database_location import start_or_locate_server
+from shop.infrastructure.engine import create_engine
+from shop.infrastructure.startup_wait import DatabaseUnreachable, wait_for_database
 from shop.settings import ConfigurationError, Settings, load_settings
 
 GRACEFUL_SHUTDOWN_SECONDS = 30
@@ -62,7 +59,7 @@ def serve(host: str, port: int, workers: int) -> None:
     """Serve the API until SIGTERM or Ctrl-C, then finish the requests under way and stop."""
     settings = _settings_or_exit()
     try:
-        url = database_url(settings)
+        url = start_or_locate_server(settings)
     except ConfigurationError as error:
         _fail(str(error), 2)
     if settings.uses_embedded_database:
