@@ -1,8 +1,9 @@
 """How many SQL statements an orders request sends: a fixed number, whatever the size.
 
-`counting_statements` (tests/integration/statements.py) counts every statement the app sends while one request
-is served (the requests run one at a time). Reading 1 order or 100, an order of 1 line
-or 50, placing or cancelling 1 line or 50: the same count each time, so there is no N+1.
+`counting_statements` (tests/integration/statements.py) counts every statement the app sends
+while one request is served (the requests run one at a time). Reading 1 order or 100, an
+order of 1 line or 50, placing or cancelling 1 line or 50: the same count each time, so
+there is no N+1.
 The budgets are the counts measured when these tests were written: a change that adds a
 round trip to every request fails here and has to say why.
 """
