@@ -5,7 +5,7 @@
 - service: the container, the app and the in-process HTTP client;
 - users: an administrator and customers with their tokens;
 - processes: real `shop serve` processes on free ports;
-- watch: no secret, hash or stack trace in a response or a log line.
+- watch: no secret or hash in a response or a log line, no stack trace in a response.
 """
 
 import pytest
