@@ -12,12 +12,14 @@ from tests.plugins.databases import create_database, drop_database, execute_auto
 from tests.plugins.processes import LiveServer, free_port, running_server, server_environment
 from tests.plugins.settings import PROJECT_ROOT, TEST_JWT_SECRET, settings_for
 from tests.plugins.users import Caller, a_caller, log_in
+from tests.plugins.watch import LogRecorder
 
 __all__ = [
     "PROJECT_ROOT",
     "TEST_JWT_SECRET",
     "Caller",
     "LiveServer",
+    "LogRecorder",
     "a_caller",
     "counting_statements",
     "create_database",
