@@ -75,7 +75,9 @@ def wait_until_ready(base: str) -> None:
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             pass
         if time.monotonic() > deadline:
-            raise Surprise(f"{base}/health/ready did not answer 200 within {READY_WITHIN_SECONDS} s")
+            raise Surprise(
+                f"{base}/health/ready did not answer 200 within {READY_WITHIN_SECONDS} s"
+            )
         time.sleep(0.5)
 
 
