@@ -51,8 +51,9 @@ class OwnPostgres:
             timeout=60,
         )
 
-    def stop(self) -> None:
-        self._pg_ctl("-m", "fast", "-w", "stop")
+    def stop(self, mode: str = "fast") -> None:
+        """Stop the server: `fast` ends every session; `immediate` is a crash (no checkpoint)."""
+        self._pg_ctl("-m", mode, "-w", "stop")
 
     def start(self) -> None:
         socket_dir = str(self.url.query["host"])

@@ -25,7 +25,7 @@ from shop.infrastructure.engine import give_back
 from shop.infrastructure.order_repository import SqlAlchemyOrderReader
 from shop.infrastructure.product_repository import SqlAlchemyProductReader
 from shop.infrastructure.statements import DriverReads, Reads, TransactionReads
-from shop.infrastructure.unit_of_work import translated
+from shop.infrastructure.unit_of_work import UNAVAILABLE, raise_translated, translated
 from shop.infrastructure.user_repository import SqlAlchemyUserReader
 
 EngineForUse = Callable[[], AsyncEngine]
@@ -55,9 +55,7 @@ class SqlAlchemyReadSide(AbstractReadSide):
         except BaseException as error:
             self._engine = None
             self._gate.leave()
-            if isinstance(error, Exception):
-                raise translated(error) from error
-            raise
+            raise_translated(error)
         self.products = SqlAlchemyProductReader(reads)
         self.users = SqlAlchemyUserReader(reads)
         self.orders = SqlAlchemyOrderReader(reads)
@@ -87,13 +85,15 @@ class SqlAlchemyReadSide(AbstractReadSide):
         finally:
             self._gate.leave()
         if exc is not None and is_connection_error(exc):
-            raise StorageUnavailable("The database is unavailable; retry shortly.") from exc
+            raise StorageUnavailable(UNAVAILABLE) from exc
 
     async def _close(self, exc: BaseException | None) -> None:
         engine, self._engine = self._engine, None
         lent, self._lent = self._lent, None
         connection, self._connection = self._connection, None
         if connection is not None:
+            if exc is not None and is_connection_error(exc):
+                await connection.invalidate()  # a ROLLBACK might wait for ever
             await connection.close()  # ends the read-only transaction
         if lent is not None and engine is not None:
             # A read the driver broke off (an error, a cancelled request) may leave the

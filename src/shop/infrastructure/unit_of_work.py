@@ -1,7 +1,8 @@
 """The SQLAlchemy unit of work: one pooled connection, committed only when told, always closed."""
 
+import asyncio
 from types import TracebackType
-from typing import Self
+from typing import NoReturn, Self
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -35,9 +36,7 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
             self._connection = await self._engine.connect()
         except BaseException as error:
             self._gate.leave()
-            if isinstance(error, Exception):
-                raise translated(error) from error
-            raise
+            raise_translated(error)
         writes = Writes(self._connection)
         self.products = SqlAlchemyProductRepository(writes)
         self.users = SqlAlchemyUserRepository(writes)
@@ -53,6 +52,10 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         connection, self._connection = self._connection, None
         try:
             if connection is not None:
+                if exc is not None and is_connection_error(exc):
+                    # Gone or hung: a ROLLBACK would wait for an answer that may never come,
+                    # and the server rolls back by itself when the connection ends.
+                    await connection.invalidate()
                 # Closing rolls back whatever was not committed and returns the connection.
                 await connection.close()
         except Exception as close_error:
@@ -61,7 +64,7 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         finally:
             self._gate.leave()
         if exc is not None and is_connection_error(exc):
-            raise StorageUnavailable("The database is unavailable; retry shortly.") from exc
+            raise StorageUnavailable(UNAVAILABLE) from exc
 
     async def commit(self) -> None:
         await self._active.commit()
@@ -76,8 +79,28 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         return self._connection
 
 
+UNAVAILABLE = "The database is unavailable; retry shortly."
+
+
 def translated(error: Exception) -> Exception:
     """StorageUnavailable for an error that means the database is out of reach, else `error`."""
     if is_connection_error(error):
-        return StorageUnavailable("The database is unavailable; retry shortly.")
+        return StorageUnavailable(UNAVAILABLE)
     return error
+
+
+def raise_translated(error: BaseException) -> NoReturn:
+    """Re-raise what stopped a side from getting its connection, in the shop's words."""
+    if isinstance(error, Exception):
+        raise translated(error) from error
+    if isinstance(error, asyncio.CancelledError) and not _being_cancelled():
+        # The driver's connect gave up on its own (a connection attempt cut short by
+        # a server going away): the request itself was not cancelled.
+        raise StorageUnavailable(UNAVAILABLE) from error
+    raise error
+
+
+def _being_cancelled() -> bool:
+    """Whether the running task has been asked to stop (a client gone, a shutdown)."""
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
