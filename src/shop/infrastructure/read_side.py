@@ -16,16 +16,16 @@ from typing import Self
 from sqlalchemy.engine.interfaces import PoolProxiedConnection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from shop.domain.errors import DomainError, StorageUnavailable
+from shop.domain.errors import DomainError
 from shop.domain.read_side import AbstractReadSide
 from shop.domain.unit_of_work import AlreadyOpen
 from shop.infrastructure.connection_gate import ConnectionGate
 from shop.infrastructure.connection_health import is_connection_error
+from shop.infrastructure.connection_outcomes import raise_connect_failure, settle, translated
 from shop.infrastructure.engine import give_back
 from shop.infrastructure.order_repository import SqlAlchemyOrderReader
 from shop.infrastructure.product_repository import SqlAlchemyProductReader
 from shop.infrastructure.statements import DriverReads, Reads, TransactionReads
-from shop.infrastructure.unit_of_work import UNAVAILABLE, raise_translated, translated
 from shop.infrastructure.user_repository import SqlAlchemyUserReader
 
 EngineForUse = Callable[[], AsyncEngine]
@@ -55,7 +55,7 @@ class SqlAlchemyReadSide(AbstractReadSide):
         except BaseException as error:
             self._engine = None
             self._gate.leave()
-            raise_translated(error)
+            raise_connect_failure(error, self._gate)
         self.products = SqlAlchemyProductReader(reads)
         self.users = SqlAlchemyUserReader(reads)
         self.orders = SqlAlchemyOrderReader(reads)
@@ -81,11 +81,10 @@ class SqlAlchemyReadSide(AbstractReadSide):
             await self._close(exc)
         except Exception as close_error:
             if exc is None:
-                raise translated(close_error) from close_error
+                raise translated(close_error, self._gate) from close_error
         finally:
             self._gate.leave()
-        if exc is not None and is_connection_error(exc):
-            raise StorageUnavailable(UNAVAILABLE) from exc
+        settle(exc, self._gate)
 
     async def _close(self, exc: BaseException | None) -> None:
         engine, self._engine = self._engine, None

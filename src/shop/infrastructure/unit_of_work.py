@@ -1,15 +1,14 @@
 """The SQLAlchemy unit of work: one pooled connection, committed only when told, always closed."""
 
-import asyncio
 from types import TracebackType
-from typing import NoReturn, Self
+from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from shop.domain.errors import StorageUnavailable
 from shop.domain.unit_of_work import AbstractUnitOfWork, AlreadyOpen
 from shop.infrastructure.connection_gate import ConnectionGate
 from shop.infrastructure.connection_health import is_connection_error
+from shop.infrastructure.connection_outcomes import raise_connect_failure, settle, translated
 from shop.infrastructure.order_repository import SqlAlchemyOrderRepository
 from shop.infrastructure.product_repository import SqlAlchemyProductRepository
 from shop.infrastructure.statements import Writes
@@ -36,7 +35,7 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
             self._connection = await self._engine.connect()
         except BaseException as error:
             self._gate.leave()
-            raise_translated(error)
+            raise_connect_failure(error, self._gate)
         writes = Writes(self._connection)
         self.products = SqlAlchemyProductRepository(writes)
         self.users = SqlAlchemyUserRepository(writes)
@@ -60,11 +59,10 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
                 await connection.close()
         except Exception as close_error:
             if exc is None:
-                raise translated(close_error) from close_error
+                raise translated(close_error, self._gate) from close_error
         finally:
             self._gate.leave()
-        if exc is not None and is_connection_error(exc):
-            raise StorageUnavailable(UNAVAILABLE) from exc
+        settle(exc, self._gate)
 
     async def commit(self) -> None:
         await self._active.commit()
@@ -77,30 +75,3 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         if self._connection is None:
             raise RuntimeError("commit() and rollback() need an open unit of work")
         return self._connection
-
-
-UNAVAILABLE = "The database is unavailable; retry shortly."
-
-
-def translated(error: Exception) -> Exception:
-    """StorageUnavailable for an error that means the database is out of reach, else `error`."""
-    if is_connection_error(error):
-        return StorageUnavailable(UNAVAILABLE)
-    return error
-
-
-def raise_translated(error: BaseException) -> NoReturn:
-    """Re-raise what stopped a side from getting its connection, in the shop's words."""
-    if isinstance(error, Exception):
-        raise translated(error) from error
-    if isinstance(error, asyncio.CancelledError) and not _being_cancelled():
-        # The driver's connect gave up on its own (a connection attempt cut short by
-        # a server going away): the request itself was not cancelled.
-        raise StorageUnavailable(UNAVAILABLE) from error
-    raise error
-
-
-def _being_cancelled() -> bool:
-    """Whether the running task has been asked to stop (a client gone, a shutdown)."""
-    task = asyncio.current_task()
-    return task is not None and task.cancelling() > 0
