@@ -24,7 +24,7 @@ from shop.domain.products import (
     ProductSortField,
     SortValue,
 )
-from shop.domain.security import AccessToken, Verification
+from shop.domain.security import AccessToken, TokenSubject, Verification
 from shop.domain.unit_of_work import AbstractUnitOfWork, ReadOnlyUnitOfWork
 from shop.domain.users import EmailTaken, InvalidToken, NewUser, Role, User, UsernameTaken
 
@@ -130,6 +130,9 @@ class InMemoryUserRepository:
     async def get(self, user_id: int) -> User | None:
         found = self.rows.get(user_id)
         return None if found is None else replace(found)
+
+    async def get_for_update(self, user_id: int) -> User | None:
+        return await self.get(user_id)
 
     async def get_by_email(self, email: str) -> User | None:
         found = next((u for u in self.rows.values() if u.email == email.lower()), None)
@@ -252,14 +255,15 @@ class FakePasswordHasher:
 
 
 class FakeTokenService:
-    def issue(self, user_id: int) -> AccessToken:
-        return AccessToken(f"token-for-{user_id}", 60)
+    def issue(self, user_id: int, token_version: int) -> AccessToken:
+        return AccessToken(f"token-for-{user_id}-{token_version}", 60)
 
-    def user_id_in(self, token: str) -> int:
-        prefix, _, user_id = token.rpartition("-")
-        if prefix != "token-for" or not user_id.isdigit():
+    def subject_of(self, token: str) -> TokenSubject:
+        prefix, _, rest = token.partition("-for-")
+        user_id, _, version = rest.partition("-")
+        if prefix != "token" or not (user_id.isdigit() and version.isdigit()):
             raise InvalidToken
-        return int(user_id)
+        return TokenSubject(int(user_id), int(version))
 
 
 class FakeUnitOfWork(AbstractUnitOfWork):

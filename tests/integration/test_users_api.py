@@ -23,7 +23,7 @@ from tests.integration.problems import assert_problem, error_fields
 if TYPE_CHECKING:
     from tests.integration.conftest import Caller
 
-USER_KEYS = {"id", "email", "username", "role", "created_at"}
+USER_KEYS = {"id", "email", "username", "role", "is_active", "created_at"}
 TOKEN_KEYS = {"access_token", "token_type", "expires_in"}
 DB_INT_MAX = 2_147_483_647
 
