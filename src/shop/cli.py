@@ -15,16 +15,13 @@ from sqlalchemy import URL
 from sqlalchemy import exc as sa_exc
 
 from shop.api.log_setup import log_config
-from shop.api.metrics import MULTIPROCESS_DIRECTORY_VARIABLE
+from shop.api.prometheus_exposition import MULTIPROCESS_DIRECTORY_VARIABLE
 from shop.container import Container
 from shop.domain.errors import DomainError
 from shop.domain.users import EmailTaken, User
-from shop.infrastructure.database import (
-    DatabaseUnreachable,
-    create_engine,
-    database_url,
-    wait_for_database,
-)
+from shop.infrastructure.database_location import start_or_locate_server
+from shop.infrastructure.engine import create_engine
+from shop.infrastructure.startup_wait import DatabaseUnreachable, wait_for_database
 from shop.settings import ConfigurationError, Settings, load_settings
 
 GRACEFUL_SHUTDOWN_SECONDS = 30
@@ -61,7 +58,10 @@ def main() -> None:
 def serve(host: str, port: int, workers: int) -> None:
     """Serve the API until SIGTERM or Ctrl-C, then finish the requests under way and stop."""
     settings = _settings_or_exit()
-    url = database_url(settings)
+    try:
+        url = start_or_locate_server(settings)
+    except ConfigurationError as error:
+        _fail(str(error), 2)
     if settings.uses_embedded_database:
         # The embedded server was started here, once: point every worker at it.
         os.environ["DATABASE_URL"] = url.render_as_string(hide_password=False)
@@ -131,6 +131,8 @@ def create_admin(email: str, username: str | None) -> None:
         user = asyncio.run(
             _create_admin(settings, email, username or _username_from(email), password)
         )
+    except ConfigurationError as error:
+        _fail(str(error), 2)
     except EmailTaken:
         _fail(f"a user with the e-mail address {email} already exists; nothing changed")
     except DomainError as error:

@@ -65,7 +65,7 @@ def postgres_server() -> Iterator[URL]:
     if _docker_answers():
         from testcontainers.postgres import PostgresContainer
 
-        with PostgresContainer("postgres:17-alpine", driver="asyncpg") as container:
+        with PostgresContainer("postgres:18-alpine", driver="asyncpg") as container:
             yield make_url(container.get_connection_url()).set(database="postgres")
         return
     data_dir = Path(tempfile.gettempdir()) / f"shop-test-pg-{uuid.uuid4().hex[:8]}"

@@ -9,7 +9,7 @@ from shop.api.access_log import AccessLog
 from shop.api.body_limit import BodySizeLimitMiddleware
 from shop.api.problems import install_problem_handlers
 from shop.api.request_context import RequestContextMiddleware
-from shop.api.routes import auth, health, metrics, orders, products, users
+from shop.api.routes import auth, health, metrics_scrape, orders, products, users
 from shop.container import Container, shut_down, start_up
 
 MAX_BODY_SIZE = 1024 * 1024
@@ -44,7 +44,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     # The last added is the outermost: the request context wraps the body limit too.
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=MAX_BODY_SIZE)
     app.add_middleware(RequestContextMiddleware, access_log=app.state.access_log)
-    for module in (products, orders, users, auth, health, metrics):
+    for module in (products, orders, users, auth, health, metrics_scrape):
         # Added to the app's own router rather than included: an included router is one
         # more layer of matching that every request walks (about 5% of a product read),
         # and these routers carry nothing to inherit but the prefix and tags their

@@ -9,7 +9,7 @@ from contextvars import ContextVar
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shop.api.access_log import AccessLog, FinishedRequest
-from shop.api.metrics import UNMATCHED_ROUTE, observe_request
+from shop.api.http_metrics import UNMATCHED_ROUTE, observe_request
 from shop.api.problems import problem_response
 
 logger = logging.getLogger("shop.request")

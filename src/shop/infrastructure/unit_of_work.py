@@ -9,7 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from shop.domain.errors import DomainError, StorageUnavailable
 from shop.domain.unit_of_work import AbstractUnitOfWork, ReadOnlyUnitOfWork
 from shop.infrastructure.connection_gate import ConnectionGate
-from shop.infrastructure.database import give_back, is_connection_error
+from shop.infrastructure.connection_health import is_connection_error
+from shop.infrastructure.engine import give_back
 from shop.infrastructure.order_repository import SqlAlchemyOrderRepository
 from shop.infrastructure.product_repository import SqlAlchemyProductRepository
 from shop.infrastructure.statements import (

@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter, Response
 
-from shop.api.metrics import exposition
+from shop.api.prometheus_exposition import exposition
 
 router = APIRouter(tags=["health"])
 
