@@ -5,8 +5,8 @@ from alembic.util import CommandError
 from sqlalchemy import URL, Connection, text
 
 from shop.infrastructure.migrations import current_revision, downgrade
-from tests.integration.conftest import migrate
 from tests.integration.test_migrations import CONFIG, on
+from tests.plugins.databases import migrate
 
 REVISION = "d1a4f6b8c0e2"
 BEFORE = "c6d8e0f2a4b7"

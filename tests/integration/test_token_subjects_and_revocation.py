@@ -10,13 +10,15 @@ from httpx import AsyncClient
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.integration.conftest import TEST_JWT_SECRET, counting_statements, log_in
 from tests.integration.helpers import create_product
 from tests.integration.problems import assert_problem
+from tests.integration.statements import counting_statements
+from tests.plugins.settings import TEST_JWT_SECRET
+from tests.plugins.users import log_in
 
 if TYPE_CHECKING:
     from shop.container import Container
-    from tests.integration.conftest import Caller
+    from tests.plugins.users import Caller
 
 
 def token_with(**claims: Any) -> dict[str, str]:
@@ -259,8 +261,14 @@ async def test_administering_a_user_who_does_not_exist_is_a_404(
 
 @pytest.mark.parametrize(
     "body",
-    [{"is_active": None}, {"is_active": "maybe"}, {"role": "owner"}, {"email": "x@example.com"}],
-    ids=["null", "not a boolean", "unknown role", "unknown field"],
+    [
+        {"is_active": None},
+        {"is_active": "maybe"},
+        {"is_active": 0},
+        {"role": "owner"},
+        {"email": "x@example.com"},
+    ],
+    ids=["null", "not a boolean", "a number", "unknown role", "unknown field"],
 )
 async def test_an_invalid_administration_is_a_422_that_changes_nothing(
     client: AsyncClient, db: AsyncEngine, admin: "Caller", customer: "Caller", body: dict[str, Any]

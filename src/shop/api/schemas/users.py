@@ -9,6 +9,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StrictBool,
     StringConstraints,
     model_validator,
 )
@@ -89,7 +90,8 @@ class UserAdminUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    is_active: bool | SkipJsonSchema[None] = Field(
+    # Strict: the schema says boolean, so 0, 1 and "no" are 422s, not a quiet guess.
+    is_active: StrictBool | SkipJsonSchema[None] = Field(
         default=None, description="false ends every token of the user and refuses their logins."
     )
     role: Role | SkipJsonSchema[None] = None
