@@ -12,7 +12,7 @@ from shop.domain.users import (
     User,
     UserNotFound,
 )
-from tests.fakes import FakePasswordHasher, FakeTokenService, FakeUnitOfWork
+from tests.fakes import FakePasswordHasher, FakeReadSide, FakeTokenService, FakeUnitOfWork
 
 
 @pytest.fixture
@@ -27,7 +27,7 @@ def hasher() -> FakePasswordHasher:
 
 @pytest.fixture
 def service(uow: FakeUnitOfWork, hasher: FakePasswordHasher) -> UserService:
-    return UserService(uow, hasher, FakeTokenService())
+    return UserService(uow, FakeReadSide(uow), hasher, FakeTokenService())
 
 
 @pytest.fixture

@@ -161,12 +161,22 @@ class User:
         return self.is_active and token_version == self.token_version
 
 
-class UserRepository(Protocol):
+class UserReader(Protocol):
+    """Users as the read side sees them."""
+
     async def get(self, user_id: int) -> User | None: ...
 
     async def get_by_email(self, email: str) -> User | None:
         """Look up by e-mail address, case-insensitively."""
         ...
+
+    async def list_page(self, after_id: int | None, limit: int) -> list[User]:
+        """Up to `limit` users in id order, starting after `after_id`."""
+        ...
+
+
+class UserRepository(UserReader, Protocol):
+    """Users as a unit of work changes them."""
 
     async def add(self, new: NewUser) -> User:
         """Store a new user; EmailTaken or UsernameTaken when either is in use."""
@@ -179,8 +189,4 @@ class UserRepository(Protocol):
     async def save(self, user: User) -> None:
         """Store the username, password hash, role, activity and token version;
         UsernameTaken when the name is in use."""
-        ...
-
-    async def list_page(self, after_id: int | None, limit: int) -> list[User]:
-        """Up to `limit` users in id order, starting after `after_id`."""
         ...
