@@ -169,7 +169,7 @@ _LOCKING_AND_WRITING = {
 def test_the_write_side_adds_locking_and_writing_to_the_reads() -> None:
     assert _LOCKING_AND_WRITING == {
         "products": ["add", "get_for_update", "lock_many", "remove", "save", "save_stock"],
-        "users": ["add", "save"],
+        "users": ["add", "get_for_update", "save"],
         "orders": ["add", "get_for_update", "save_status"],
     }
 
