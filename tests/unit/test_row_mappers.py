@@ -43,6 +43,7 @@ def test_a_users_row_with_a_new_column_still_makes_a_user() -> None:
         "role": "admin",
         "created_at": NOW,
         "is_active": True,
+        "token_version": 3,
         "nickname": "A",
     }
     user = user_from_row(row)
