@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 BENCH_INSTALLED := $(VENV)/.bench-installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install run admin test test-unit test-integration system-packages lint fmt migrate rollback revision clean \
+.PHONY: help install run admin test test-unit test-integration test-containers system-packages lint fmt migrate rollback revision clean \
 	bench bench-quick bench-instructions wrk-installed valgrind-installed
 
 help: ## list the targets
@@ -36,6 +36,11 @@ test-unit: $(INSTALLED) ## run the unit tests only (no database)
 
 test-integration: $(INSTALLED) system-packages ## run the integration tests only
 	$(BIN)/pytest tests/integration
+
+# The integration tests on a throwaway postgres:18-alpine container (testcontainers), never the
+# embedded fallback: no Docker engine, or no image, is a failure. `tests=` narrows the run.
+test-containers: $(INSTALLED) system-packages ## the integration tests on a PostgreSQL 18 container: make test-containers [tests="FILES"]
+	SHOP_TEST_DATABASE=container $(BIN)/pytest $(or $(tests),tests/integration)
 
 # The PgBouncer test runs a real PgBouncer (Debian's package): installed here when missing.
 system-packages: ## install the system packages the tests use (pgbouncer, iproute2, haproxy), if missing

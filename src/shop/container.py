@@ -18,6 +18,7 @@ from shop.infrastructure.migrations import DatabaseReadinessProbe, alembic_confi
 from shop.infrastructure.order_counters import PrometheusOrderEvents
 from shop.infrastructure.passwords import Argon2PasswordHasher
 from shop.infrastructure.pool_gauges import PoolGauges
+from shop.infrastructure.read_side import SqlAlchemyReadSide
 from shop.infrastructure.startup_wait import wait_for_database
 from shop.infrastructure.tokens import JwtTokenService, jwt_secret
 from shop.infrastructure.unit_of_work import SqlAlchemyUnitOfWork
@@ -33,7 +34,12 @@ class Container(containers.DeclarativeContainer):
     connection_gate = providers.Singleton(pool_sized_gate, settings)
     pool_gauges = providers.Singleton(PoolGauges, engine)
     driver_reads = providers.Singleton(reads_on_driver, settings)
-    unit_of_work = providers.Factory(SqlAlchemyUnitOfWork, engine, connection_gate, driver_reads)
+    unit_of_work = providers.Factory(SqlAlchemyUnitOfWork, engine, connection_gate)
+    # The read side asks for its engine at each use (`engine.provider` is the provider
+    # itself), so reads can be routed to another engine without touching a use case.
+    read_side = providers.Factory(
+        SqlAlchemyReadSide, engine.provider, connection_gate, driver_reads
+    )
 
     alembic_config = providers.Singleton(alembic_config, settings.provided.alembic_config)
     migration_head = providers.Singleton(head_revision, alembic_config)
@@ -52,10 +58,12 @@ class Container(containers.DeclarativeContainer):
         ttl_seconds=settings.provided.access_token_ttl,
     )
 
-    product_service = providers.Factory(ProductService, unit_of_work)
+    product_service = providers.Factory(ProductService, unit_of_work, read_side)
     order_events = providers.Singleton(PrometheusOrderEvents)
-    order_service = providers.Factory(OrderService, unit_of_work, order_events)
-    user_service = providers.Factory(UserService, unit_of_work, password_hasher, token_service)
+    order_service = providers.Factory(OrderService, unit_of_work, read_side, order_events)
+    user_service = providers.Factory(
+        UserService, unit_of_work, read_side, password_hasher, token_service
+    )
 
 
 logger = logging.getLogger(__name__)
