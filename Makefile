@@ -50,13 +50,21 @@ test-containers: $(INSTALLED) system-packages ## the integration tests on a Post
 	SHOP_TEST_DATABASE=container $(BIN)/pytest $(or $(tests),tests/integration)
 
 # The PgBouncer test runs a real PgBouncer (Debian's package): installed here when missing.
-system-packages: ## install the system packages the tests use (pgbouncer, haproxy), if missing
+system-packages: ## install the system packages the tests use (pgbouncer, iproute2, haproxy), if missing
 	@command -v pgbouncer >/dev/null || [ -x /usr/sbin/pgbouncer ] || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo 'installing pgbouncer (apt-get)'; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pgbouncer >/dev/null; \
 	  else \
 	    echo 'the tests need pgbouncer: install it (apt-get install pgbouncer)' >&2; exit 1; \
+	  fi; }
+	@# The network-cut test puts PostgreSQL in a network namespace of its own (iproute2's ip).
+	@command -v ip >/dev/null || [ -x /usr/sbin/ip ] || [ -x /sbin/ip ] || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo 'installing iproute2 (apt-get)'; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq iproute2 >/dev/null; \
+	  else \
+	    echo 'the network-cut test needs iproute2 and root: install it (apt-get install iproute2) or run pytest -m "not needs_root"' >&2; exit 1; \
 	  fi; }
 	@# The load-balancer test runs three instances behind a real HAProxy (Debian's package).
 	@command -v haproxy >/dev/null || [ -x /usr/sbin/haproxy ] || { \
