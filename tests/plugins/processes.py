@@ -30,7 +30,9 @@ def server_environment(url: URL, **extra: str) -> dict[str, str]:
         k: v for k, v in os.environ.items() if not k.startswith(("POSTGRES_", "DATABASE_"))
     }
     environment.update({name.upper(): str(value) for name, value in service_fields(url).items()})
-    environment["SHOP_DATA_DIR"] = str(Path(tempfile.gettempdir()) / "shop-test-data")
+    # Never the project's own .data; one directory per pytest-xdist worker.
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    environment["SHOP_DATA_DIR"] = str(Path(tempfile.gettempdir()) / f"shop-test-data-{worker}")
     environment.update(extra)
     return environment
 
