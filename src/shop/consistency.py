@@ -6,8 +6,25 @@ a read, and records the second when a write commits. Neither layer knows the oth
 meet here, in plain Python.
 """
 
+import re
 from contextvars import ContextVar, Token
 from dataclasses import dataclass
+
+LSN_PATTERN = r"^[0-9A-Fa-f]{1,8}/[0-9A-Fa-f]{1,8}$"
+"""How PostgreSQL writes an LSN (`16/B374D848`): two 32-bit halves in hexadecimal."""
+_LSN = re.compile(LSN_PATTERN)
+
+
+def parse_lsn(text: str) -> int | None:
+    """The position `text` names, or None when it is not an LSN."""
+    if not _LSN.fullmatch(text):
+        return None
+    high, low = text.split("/")
+    return (int(high, 16) << 32) | int(low, 16)
+
+
+def format_lsn(position: int) -> str:
+    return f"{position >> 32:X}/{position & 0xFFFFFFFF:X}"
 
 
 @dataclass(slots=True)

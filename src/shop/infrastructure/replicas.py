@@ -17,18 +17,19 @@ import logging
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from prometheus_client import Counter, Gauge
 from sqlalchemy import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from shop.consistency import parse_lsn
+from shop.domain.readiness import Readiness, ReadinessProbe, ReplicaReadiness
 from shop.infrastructure.connection_gate import ConnectionGate, pool_sized_gate
 from shop.infrastructure.connection_health import is_connection_error
 from shop.infrastructure.database_location import describe
 from shop.infrastructure.engine import create_engine, give_back
-from shop.infrastructure.wal_positions import parse_lsn
 from shop.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -259,6 +260,27 @@ class ReplicaSet:
                 await self.check()
             except Exception as error:
                 logger.warning("replica check failed (%s)", type(error).__name__)
+
+
+class ReadinessWithReplicas:
+    """The primary's readiness, with each replica's state beside it (not part of it)."""
+
+    def __init__(self, primary: ReadinessProbe, replicas: ReplicaSet) -> None:
+        self._primary = primary
+        self._replicas = replicas
+
+    async def check(self) -> Readiness:
+        readiness = await self._primary.check()
+        states = tuple(
+            ReplicaReadiness(s.name, s.reachable, s.serving, s.lag_seconds)
+            for s in self._replicas.states()
+        )
+        return replace(readiness, replicas=states)
+
+
+def reads_from_replicas(settings: Settings) -> bool:
+    """Whether any read may come from a replica (so writes hand out consistency tokens)."""
+    return bool(settings.database_replica_urls)
 
 
 def replica_set(settings: Settings, primary: AsyncEngine) -> ReplicaSet:

@@ -13,12 +13,14 @@ from shop.infrastructure.connection_health import is_connection_error
 from shop.infrastructure.engine import give_back
 from shop.infrastructure.order_repository import SqlAlchemyOrderRepository
 from shop.infrastructure.product_repository import SqlAlchemyProductRepository
+from shop.infrastructure.read_routing import ReadRouting, RoutedReads
 from shop.infrastructure.statements import (
     DriverStatementRunner,
     SqlAlchemyStatementRunner,
     StatementRunner,
 )
 from shop.infrastructure.user_repository import SqlAlchemyUserRepository
+from shop.infrastructure.wal_positions import note_commit_position
 
 
 class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
@@ -31,8 +33,16 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
     """
 
     def __init__(
-        self, engine: AsyncEngine, gate: ConnectionGate, reads_on_driver: bool = True
+        self,
+        engine: AsyncEngine,
+        gate: ConnectionGate,
+        reads_on_driver: bool = True,
+        commit_positions: bool = False,
+        routing: ReadRouting | None = None,
     ) -> None:
+        self._commit_positions = commit_positions
+        self._routing = routing
+        self._routed: RoutedReads | None = None
         self._engine = engine
         self._gate = gate
         self._reads_on_driver = reads_on_driver
@@ -45,19 +55,38 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         return self
 
     async def __aenter__(self) -> Self:
+        if self._read_only and self._reads_on_driver and self._routing is not None:
+            statements = await self._open_routed(self._routing)
+        else:
+            statements = await self._open_gated()
+        self.products = SqlAlchemyProductRepository(statements)
+        self.users = SqlAlchemyUserRepository(statements)
+        self.orders = SqlAlchemyOrderRepository(statements)
+        return self
+
+    async def _open_routed(self, routing: ReadRouting) -> StatementRunner:
+        """Reads from a replica the request may use, through that server's own gate."""
+        routed = RoutedReads(routing)
+        try:
+            await routed.open()
+        except BaseException as error:
+            self._read_only = False
+            if isinstance(error, Exception):
+                raise _translated(error) from error
+            raise
+        self._routed = routed
+        return DriverStatementRunner(routed)
+
+    async def _open_gated(self) -> StatementRunner:
         await self._gate.enter()
         try:
-            statements = await self._open()
+            return await self._open()
         except BaseException as error:
             self._read_only = False
             self._gate.leave()
             if isinstance(error, Exception):
                 raise _translated(error) from error
             raise
-        self.products = SqlAlchemyProductRepository(statements)
-        self.users = SqlAlchemyUserRepository(statements)
-        self.orders = SqlAlchemyOrderRepository(statements)
-        return self
 
     async def _open(self) -> StatementRunner:
         if self._read_only and self._reads_on_driver:
@@ -72,14 +101,19 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        routed, self._routed = self._routed, None
         try:
-            await self._close(exc)
+            if routed is not None:
+                await routed.close(broken=exc is not None and not isinstance(exc, DomainError))
+            else:
+                await self._close(exc)
         except Exception as close_error:
             if exc is None:
                 raise _translated(close_error) from close_error
         finally:
             self._read_only = False
-            self._gate.leave()
+            if routed is None:
+                self._gate.leave()
         if exc is not None and is_connection_error(exc):
             raise StorageUnavailable("The database is unavailable; retry shortly.") from exc
 
@@ -99,6 +133,8 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         if self._read_only:
             raise ReadOnlyUnitOfWork("a read-only unit of work has nothing to commit")
         await self._active.commit()
+        if self._commit_positions:  # reads may come from replicas: say where this write is
+            await note_commit_position(self._active)
 
     async def rollback(self) -> None:
         await self._active.rollback()

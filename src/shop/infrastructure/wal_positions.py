@@ -1,25 +1,14 @@
-"""PostgreSQL WAL positions (LSNs): their text form, and where a committed write reached."""
+"""Where a committed write reached in PostgreSQL's write-ahead log."""
 
-import re
+import logging
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-LSN_PATTERN = r"^[0-9A-Fa-f]{1,8}/[0-9A-Fa-f]{1,8}$"
-"""How PostgreSQL writes an LSN (`16/B374D848`): two 32-bit halves in hexadecimal."""
-_LSN = re.compile(LSN_PATTERN)
+from shop import consistency
+from shop.consistency import parse_lsn
 
-
-def parse_lsn(text: str) -> int | None:
-    """The position `text` names, or None when it is not an LSN."""
-    if not _LSN.fullmatch(text):
-        return None
-    high, low = text.split("/")
-    return (int(high, 16) << 32) | int(low, 16)
-
-
-def format_lsn(position: int) -> str:
-    return f"{position >> 32:X}/{position & 0xFFFFFFFF:X}"
+logger = logging.getLogger(__name__)
 
 
 async def position_after_commit(connection: AsyncConnection) -> int:
@@ -34,3 +23,15 @@ async def position_after_commit(connection: AsyncConnection) -> int:
     if position is None:
         raise RuntimeError("the server answered its WAL position in an unknown form")
     return position
+
+
+async def note_commit_position(connection: AsyncConnection) -> None:
+    """Hand the request being served the position of the commit just made on `connection`."""
+    if consistency.current() is None:
+        return
+    try:
+        consistency.note_commit(await position_after_commit(connection))
+    except Exception as error:
+        # The write is committed: failing the request now would invite a retry that writes
+        # it twice. Without a token, the client's next reads may lag, within the bound.
+        logger.warning("no consistency token for a committed write (%s)", type(error).__name__)
