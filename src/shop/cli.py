@@ -14,7 +14,7 @@ import uvicorn
 from sqlalchemy import URL
 from sqlalchemy import exc as sa_exc
 
-from shop.api.log_setup import log_config
+from shop.api.log_setup import configured_secrets, log_config
 from shop.api.prometheus_exposition import MULTIPROCESS_DIRECTORY_VARIABLE
 from shop.container import Container
 from shop.domain.errors import DomainError
@@ -80,7 +80,9 @@ def serve(host: str, port: int, workers: int) -> None:
         host=host,
         port=port,
         workers=workers,
-        log_config=log_config(settings.log_format, settings.log_level),
+        log_config=log_config(
+            settings.log_format, settings.log_level, configured_secrets(settings)
+        ),
         access_log=False,
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
     )

@@ -1,5 +1,6 @@
 """The SQLAlchemy unit of work: one pooled connection, committed only when told, always closed."""
 
+import asyncio
 from types import TracebackType
 from typing import Self
 
@@ -86,6 +87,10 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
             self._gate.leave()
             if isinstance(error, Exception):
                 raise _translated(error) from error
+            if isinstance(error, asyncio.CancelledError) and not _being_cancelled():
+                # The driver's connect gave up on its own (a connection attempt cut short by
+                # a server going away): the request itself was not cancelled.
+                raise StorageUnavailable(_UNAVAILABLE) from error
             raise
 
     async def _open(self) -> StatementRunner:
@@ -115,12 +120,16 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
             if routed is None:
                 self._gate.leave()
         if exc is not None and is_connection_error(exc):
-            raise StorageUnavailable("The database is unavailable; retry shortly.") from exc
+            raise StorageUnavailable(_UNAVAILABLE) from exc
 
     async def _close(self, exc: BaseException | None) -> None:
         connection, self._connection = self._connection, None
         lent, self._lent = self._lent, None
         if connection is not None:
+            if exc is not None and is_connection_error(exc):
+                # Gone or hung: a ROLLBACK would wait for an answer that may never come,
+                # and the server rolls back by itself when the connection ends.
+                await connection.invalidate()
             # Closing rolls back whatever was not committed and returns the connection.
             await connection.close()
         if lent is not None:
@@ -146,7 +155,16 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         return self._connection
 
 
+_UNAVAILABLE = "The database is unavailable; retry shortly."
+
+
 def _translated(error: Exception) -> Exception:
     if is_connection_error(error):
-        return StorageUnavailable("The database is unavailable; retry shortly.")
+        return StorageUnavailable(_UNAVAILABLE)
     return error
+
+
+def _being_cancelled() -> bool:
+    """Whether the running task has been asked to stop (a client gone, a shutdown)."""
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
