@@ -42,15 +42,18 @@ class ConsistencyTokenMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        reads_only = scope["method"] in _READS
         must_see = None
-        for name, value in scope["headers"]:
+        # Only reads use a token; any other request ignores one, as it ignores any header
+        # it does not document.
+        for name, value in scope["headers"] if reads_only else ():
             if name == _HEADER_NAME:
                 must_see = parse_lsn(value.decode("latin-1"))
                 if must_see is None:
                     await _malformed(scope, receive, send)
                     return
                 break
-        request = consistency.RequestConsistency(scope["method"] in _READS, must_see)
+        request = consistency.RequestConsistency(reads_only, must_see)
         token = consistency.begin(request)
 
         async def send_with_token(message: Message) -> None:

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import asyncpg  # type: ignore[import-untyped]  # no type hints shipped
 from sqlalchemy.engine.interfaces import PoolProxiedConnection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -64,19 +65,12 @@ def _replica_trouble(error: BaseException) -> bool:
     """Whether a read failed because of the replica, not the read: then the primary runs it.
 
     Besides losing the connection: a replica's recovery conflict, and the driver finding
-    the connection closed or mid-protocol (a server shutting down closes its sessions
-    between the pool's check-out and the read).
+    itself mid-protocol on a connection a shutting-down server closed.
     """
-    return is_connection_error(error) or _recovery_conflict(error) or _driver_lost_connection(error)
-
-
-_DRIVER_GAVE_UP = frozenset({"InterfaceError", "InternalClientError"})
-
-
-def _driver_lost_connection(error: BaseException) -> bool:
-    """asyncpg's own errors about the connection (closed, or mid-protocol), not the query."""
-    return type(error).__module__.startswith("asyncpg") and any(
-        kind.__name__ in _DRIVER_GAVE_UP for kind in type(error).__mro__
+    return (
+        is_connection_error(error)
+        or _recovery_conflict(error)
+        or isinstance(error, asyncpg.exceptions.InternalClientError)
     )
 
 
