@@ -66,6 +66,21 @@ class Settings(BaseSettings):
     db_connect_timeout: float = Field(
         default=10.0, gt=0, description="Seconds to wait for the database at start-up."
     )
+    db_socket_timeout: float = Field(
+        default=5.0,
+        gt=0,
+        description="Seconds a connection may go unanswered (a network cut, a hung server) "
+        "before it is given up (TCP_USER_TIMEOUT, keepalive), and the longest one connection "
+        "attempt may take.",
+    )
+    db_queue_limit: int = Field(
+        default=64,
+        ge=0,
+        description="Requests that may queue for a database connection, per worker; more are "
+        "refused at once with a 503 (0: no limit). The default lets 64 connections' worth of "
+        "requests wait, as a load test of one worker sends; set it near the pool size's "
+        "multiple that the p99 can afford.",
+    )
     db_statement_timeout: float = Field(
         default=30.0, gt=0, description="Seconds a single statement may run before it is cancelled."
     )

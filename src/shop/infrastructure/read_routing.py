@@ -16,6 +16,7 @@ from sqlalchemy.engine.interfaces import PoolProxiedConnection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shop import consistency
+from shop.domain.errors import DomainError
 from shop.infrastructure.connection_gate import ConnectionGate
 from shop.infrastructure.connection_health import is_connection_error
 from shop.infrastructure.engine import give_back
@@ -106,8 +107,15 @@ class RoutedReads:
             return await self.fetch(sql, *arguments)
         return records
 
-    async def close(self, broken: bool) -> None:
-        await self._give_back(broken)
+    async def close(self, exc: BaseException | None) -> None:
+        """Give the connection back, and tell its server's gate how the reads went."""
+        server = self._server
+        answered = exc is None or isinstance(exc, DomainError)
+        await self._give_back(broken=not answered)
+        if server is not None and answered:
+            server.gate.database_answered()
+        elif server is not None and exc is not None and is_connection_error(exc):
+            server.gate.database_lost()
 
     async def _borrow(self, server: ReadServer) -> None:
         await server.gate.enter()

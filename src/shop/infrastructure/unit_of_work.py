@@ -73,7 +73,7 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         except BaseException as error:
             self._read_only = False
             if isinstance(error, Exception):
-                raise _translated(error) from error
+                raise self._translated(error) from error
             raise
         self._routed = routed
         return DriverStatementRunner(routed)
@@ -86,10 +86,11 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
             self._read_only = False
             self._gate.leave()
             if isinstance(error, Exception):
-                raise _translated(error) from error
+                raise self._translated(error) from error
             if isinstance(error, asyncio.CancelledError) and not _being_cancelled():
                 # The driver's connect gave up on its own (a connection attempt cut short by
                 # a server going away): the request itself was not cancelled.
+                self._gate.database_lost()
                 raise StorageUnavailable(_UNAVAILABLE) from error
             raise
 
@@ -109,17 +110,21 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         routed, self._routed = self._routed, None
         try:
             if routed is not None:
-                await routed.close(broken=exc is not None and not isinstance(exc, DomainError))
+                await routed.close(exc)
             else:
                 await self._close(exc)
         except Exception as close_error:
             if exc is None:
-                raise _translated(close_error) from close_error
+                raise self._translated(close_error) from close_error
         finally:
             self._read_only = False
             if routed is None:
                 self._gate.leave()
-        if exc is not None and is_connection_error(exc):
+        if routed is None and (exc is None or isinstance(exc, DomainError)):
+            self._gate.database_answered()
+        elif exc is not None and is_connection_error(exc):
+            if routed is None:
+                self._gate.database_lost()
             raise StorageUnavailable(_UNAVAILABLE) from exc
 
     async def _close(self, exc: BaseException | None) -> None:
@@ -148,6 +153,13 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
     async def rollback(self) -> None:
         await self._active.rollback()
 
+    def _translated(self, error: Exception) -> Exception:
+        """A lost connection as StorageUnavailable (and the gate told); anything else as is."""
+        if is_connection_error(error):
+            self._gate.database_lost()
+            return StorageUnavailable(_UNAVAILABLE)
+        return error
+
     @property
     def _active(self) -> AsyncConnection:
         if self._connection is None:
@@ -156,12 +168,6 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
 
 
 _UNAVAILABLE = "The database is unavailable; retry shortly."
-
-
-def _translated(error: Exception) -> Exception:
-    if is_connection_error(error):
-        return StorageUnavailable(_UNAVAILABLE)
-    return error
 
 
 def _being_cancelled() -> bool:
