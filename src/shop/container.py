@@ -19,6 +19,7 @@ from shop.infrastructure.order_counters import PrometheusOrderEvents
 from shop.infrastructure.passwords import Argon2PasswordHasher
 from shop.infrastructure.pool_gauges import PoolGauges
 from shop.infrastructure.read_routing import routing_if_replicas
+from shop.infrastructure.read_side import SqlAlchemyReadSide
 from shop.infrastructure.replicas import (
     ReadinessWithReplicas,
     reads_from_replicas,
@@ -43,7 +44,12 @@ class Container(containers.DeclarativeContainer):
     commit_positions = providers.Singleton(reads_from_replicas, settings)
     read_routing = providers.Singleton(routing_if_replicas, engine, connection_gate, replicas)
     unit_of_work = providers.Factory(
-        SqlAlchemyUnitOfWork, engine, connection_gate, driver_reads, commit_positions, read_routing
+        SqlAlchemyUnitOfWork, engine, connection_gate, commit_positions
+    )
+    # The read side asks for its engine at each use (`engine.provider` is the provider
+    # itself); with replicas, `read_routing` picks the server for each use instead.
+    read_side = providers.Factory(
+        SqlAlchemyReadSide, engine.provider, connection_gate, driver_reads, read_routing
     )
 
     alembic_config = providers.Singleton(alembic_config, settings.provided.alembic_config)
@@ -64,10 +70,12 @@ class Container(containers.DeclarativeContainer):
         ttl_seconds=settings.provided.access_token_ttl,
     )
 
-    product_service = providers.Factory(ProductService, unit_of_work)
+    product_service = providers.Factory(ProductService, unit_of_work, read_side)
     order_events = providers.Singleton(PrometheusOrderEvents)
-    order_service = providers.Factory(OrderService, unit_of_work, order_events)
-    user_service = providers.Factory(UserService, unit_of_work, password_hasher, token_service)
+    order_service = providers.Factory(OrderService, unit_of_work, read_side, order_events)
+    user_service = providers.Factory(
+        UserService, unit_of_work, read_side, password_hasher, token_service
+    )
 
 
 logger = logging.getLogger(__name__)

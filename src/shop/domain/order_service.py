@@ -15,6 +15,7 @@ from shop.domain.orders import (
 )
 from shop.domain.pagination import Page, decode_cursor, encode_cursor, id_in_cursor, page_of
 from shop.domain.products import OutOfStock
+from shop.domain.read_side import AbstractReadSide
 from shop.domain.unit_of_work import AbstractUnitOfWork
 from shop.domain.users import AdminOnly, User
 
@@ -29,8 +30,11 @@ class Placement:
 
 
 class OrderService:
-    def __init__(self, uow: AbstractUnitOfWork, events: OrderEvents) -> None:
+    def __init__(
+        self, uow: AbstractUnitOfWork, reads: AbstractReadSide, events: OrderEvents
+    ) -> None:
         self._uow = uow
+        self._reads = reads
         self._events = events
 
     async def place_order(
@@ -68,20 +72,20 @@ class OrderService:
         return Placement(order)
 
     async def _replay(self, actor: User, key: str, request: OrderRequest) -> Placement | None:
-        async with self._uow.read_only() as uow:
-            record = await uow.orders.idempotency_record(actor.id, key)
+        async with self._reads as reads:
+            record = await reads.orders.idempotency_record(actor.id, key)
             if record is None:
                 return None
             if record.request_fingerprint != request.fingerprint():
                 raise IdempotencyKeyReused
-            order = await uow.orders.get(record.order_id)
+            order = await reads.orders.get(record.order_id)
         if order is None:
             return None
         return Placement(order, replayed=True)
 
     async def get_order(self, actor: User, order_id: int) -> Order:
-        async with self._uow.read_only() as uow:
-            order = await uow.orders.get(order_id)
+        async with self._reads as reads:
+            order = await reads.orders.get(order_id)
         return self._visible(actor, order, order_id)
 
     async def pay_order(self, actor: User, order_id: int) -> Order:
@@ -137,8 +141,8 @@ class OrderService:
         if cursor is not None:
             (last_id,) = decode_cursor(cursor, _ORDERS_CURSOR, 1)
             before = id_in_cursor(last_id)
-        async with self._uow.read_only() as uow:
-            rows = await uow.orders.list_page(user_id, status, before, limit + 1)
+        async with self._reads as reads:
+            rows = await reads.orders.list_page(user_id, status, before, limit + 1)
         return page_of(rows, limit, lambda last: encode_cursor(_ORDERS_CURSOR, [last.id]))
 
     @staticmethod

@@ -208,8 +208,26 @@ class OrderEvents(Protocol):
     def order_refused(self, reason: str) -> None: ...
 
 
-class OrderRepository(Protocol):
+class OrderReader(Protocol):
+    """Orders as the read side sees them: looking up and listing, nothing that locks."""
+
     async def get(self, order_id: int) -> Order | None: ...
+
+    async def idempotency_record(self, user_id: int, key: str) -> IdempotencyRecord | None: ...
+
+    async def list_page(
+        self,
+        user_id: int | None,
+        status: OrderStatus | None,
+        before_id: int | None,
+        limit: int,
+    ) -> list[Order]:
+        """Up to `limit` orders, newest first, starting before `before_id`."""
+        ...
+
+
+class OrderRepository(OrderReader, Protocol):
+    """Orders as a unit of work changes them."""
 
     async def get_for_update(self, order_id: int) -> Order | None:
         """Like `get`, holding the order against concurrent transitions until the unit ends."""
@@ -223,15 +241,3 @@ class OrderRepository(Protocol):
         ...
 
     async def save_status(self, order: Order) -> None: ...
-
-    async def idempotency_record(self, user_id: int, key: str) -> IdempotencyRecord | None: ...
-
-    async def list_page(
-        self,
-        user_id: int | None,
-        status: OrderStatus | None,
-        before_id: int | None,
-        limit: int,
-    ) -> list[Order]:
-        """Up to `limit` orders, newest first, starting before `before_id`."""
-        ...

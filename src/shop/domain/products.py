@@ -271,10 +271,24 @@ class ProductFilter:
             raise InvalidInput("min_price must not exceed max_price.", "min_price")
 
 
-class ProductRepository(Protocol):
-    """The catalogue as a collection; implementations never leak their storage upwards."""
+class ProductReader(Protocol):
+    """The catalogue as the read side sees it: looking up and listing, nothing that locks."""
 
     async def get(self, product_id: int) -> Product | None: ...
+
+    async def list_page(
+        self,
+        criteria: ProductFilter,
+        ordering: ProductOrdering,
+        after: tuple[SortValue, ...] | None,
+        limit: int,
+    ) -> list[Product]:
+        """Up to `limit` products in `ordering`, starting after the key `after`."""
+        ...
+
+
+class ProductRepository(ProductReader, Protocol):
+    """The catalogue as a collection a unit of work changes; never leaks its storage upwards."""
 
     async def get_for_update(self, product_id: int) -> Product | None:
         """Like `get`, and holds the product against concurrent changes until the unit ends."""
@@ -299,14 +313,4 @@ class ProductRepository(Protocol):
 
     async def remove(self, product_id: int) -> bool:
         """Delete the product; False when it did not exist, ProductInUse when orders need it."""
-        ...
-
-    async def list_page(
-        self,
-        criteria: ProductFilter,
-        ordering: ProductOrdering,
-        after: tuple[SortValue, ...] | None,
-        limit: int,
-    ) -> list[Product]:
-        """Up to `limit` products in `ordering`, starting after the key `after`."""
         ...

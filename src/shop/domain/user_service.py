@@ -1,6 +1,7 @@
 """User use cases: registration, logging in, profiles, and who may see whom."""
 
 from shop.domain.pagination import Page, decode_cursor, encode_cursor, id_in_cursor, page_of
+from shop.domain.read_side import AbstractReadSide
 from shop.domain.security import AccessToken, PasswordHasher, TokenService
 from shop.domain.unit_of_work import AbstractUnitOfWork
 from shop.domain.users import (
@@ -22,9 +23,14 @@ _USERS_CURSOR = "users"
 
 class UserService:
     def __init__(
-        self, uow: AbstractUnitOfWork, hasher: PasswordHasher, tokens: TokenService
+        self,
+        uow: AbstractUnitOfWork,
+        reads: AbstractReadSide,
+        hasher: PasswordHasher,
+        tokens: TokenService,
     ) -> None:
         self._uow = uow
+        self._reads = reads
         self._hasher = hasher
         self._tokens = tokens
 
@@ -68,8 +74,8 @@ class UserService:
         except InvalidUser:
             return None
         # The connection goes back to the pool before the slow verification starts.
-        async with self._uow.read_only() as uow:
-            return await uow.users.get_by_email(normal)
+        async with self._reads as reads:
+            return await reads.users.get_by_email(normal)
 
     async def _store_password_hash(self, user_id: int, password_hash: str) -> None:
         async with self._uow as uow:
@@ -82,8 +88,8 @@ class UserService:
     async def user_for_token(self, token: str) -> User:
         """The user behind a bearer token; InvalidToken when it is not valid or they are gone."""
         user_id = self._tokens.user_id_in(token)
-        async with self._uow.read_only() as uow:
-            user = await uow.users.get(user_id)
+        async with self._reads as reads:
+            user = await reads.users.get(user_id)
         if user is None:
             raise InvalidToken
         return user
@@ -127,8 +133,8 @@ class UserService:
         """Admins see anyone; a customer sees themself, and anyone else does not exist."""
         if not actor.may_see(user_id):
             raise UserNotFound(user_id)
-        async with self._uow.read_only() as uow:
-            user = await uow.users.get(user_id)
+        async with self._reads as reads:
+            user = await reads.users.get(user_id)
         if user is None:
             raise UserNotFound(user_id)
         return user
@@ -139,6 +145,6 @@ class UserService:
         if cursor is not None:
             (last_id,) = decode_cursor(cursor, _USERS_CURSOR, 1)
             after = id_in_cursor(last_id)
-        async with self._uow.read_only() as uow:
-            rows = await uow.users.list_page(after, limit + 1)
+        async with self._reads as reads:
+            rows = await reads.users.list_page(after, limit + 1)
         return page_of(rows, limit, lambda last: encode_cursor(_USERS_CURSOR, [last.id]))

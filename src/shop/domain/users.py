@@ -127,12 +127,22 @@ class User:
         self.username = checked_username(username)
 
 
-class UserRepository(Protocol):
+class UserReader(Protocol):
+    """Users as the read side sees them."""
+
     async def get(self, user_id: int) -> User | None: ...
 
     async def get_by_email(self, email: str) -> User | None:
         """Look up by e-mail address, case-insensitively."""
         ...
+
+    async def list_page(self, after_id: int | None, limit: int) -> list[User]:
+        """Up to `limit` users in id order, starting after `after_id`."""
+        ...
+
+
+class UserRepository(UserReader, Protocol):
+    """Users as a unit of work changes them."""
 
     async def add(self, new: NewUser) -> User:
         """Store a new user; EmailTaken or UsernameTaken when either is in use."""
@@ -140,8 +150,4 @@ class UserRepository(Protocol):
 
     async def save(self, user: User) -> None:
         """Store the username and password hash; UsernameTaken when the name is in use."""
-        ...
-
-    async def list_page(self, after_id: int | None, limit: int) -> list[User]:
-        """Up to `limit` users in id order, starting after `after_id`."""
         ...

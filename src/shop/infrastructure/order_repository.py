@@ -14,7 +14,7 @@ from shop.domain.orders import (
     OrderLine,
     OrderStatus,
 )
-from shop.infrastructure.statements import Fields, StatementRunner
+from shop.infrastructure.statements import Fields, Reads, Writes
 from shop.infrastructure.tables import idempotency_keys, order_items, orders
 
 _UNIQUE_VIOLATION = "23505"
@@ -92,67 +92,18 @@ def _idempotency_record() -> Select[Any]:
     )
 
 
-class SqlAlchemyOrderRepository:
-    def __init__(self, statements: StatementRunner) -> None:
+class SqlAlchemyOrderReader:
+    """The read side's orders: looking up, listing, and the idempotency keys behind them."""
+
+    def __init__(self, statements: Reads) -> None:
         self._statements = statements
 
     async def get(self, order_id: int) -> Order | None:
         return await self._one("order", False, order_id)
 
-    async def get_for_update(self, order_id: int) -> Order | None:
-        return await self._one("order for update", True, order_id)
-
     async def _one(self, shape: str, lock: bool, order_id: int) -> Order | None:
         row = await self._statements.row(shape, lambda: _by_id(lock), order_id=order_id)
         return None if row is None else order_from_row(row)
-
-    async def add(
-        self, new: NewOrder, idempotency_key: str | None, request_fingerprint: str | None
-    ) -> Order:
-        inserted = await self._statements.execute(
-            insert(orders)
-            .values(user_id=new.user_id, total=new.total)
-            .returning(orders.c.id, orders.c.status, orders.c.created_at, orders.c.updated_at)
-        )
-        order_id, status, created_at, updated_at = inserted.one()
-        await self._statements.execute(
-            insert(order_items),
-            [
-                {
-                    "order_id": order_id,
-                    "product_id": line.product_id,
-                    "product_name": line.product_name,
-                    "quantity": line.quantity,
-                    "unit_price": line.unit_price,
-                }
-                for line in new.lines
-            ],
-        )
-        if idempotency_key is not None and request_fingerprint is not None:
-            await self._remember_key(new.user_id, idempotency_key, request_fingerprint, order_id)
-        return Order(
-            order_id, new.user_id, OrderStatus(status), list(new.lines), created_at, updated_at
-        )
-
-    async def _remember_key(self, user_id: int, key: str, fingerprint: str, order_id: int) -> None:
-        statement = insert(idempotency_keys).values(
-            user_id=user_id, key=key, request_fingerprint=fingerprint, order_id=order_id
-        )
-        try:
-            await self._statements.execute(statement)
-        except sa_exc.IntegrityError as error:
-            if getattr(error.orig, "sqlstate", None) == _UNIQUE_VIOLATION:
-                raise IdempotentRequestInProgress from None
-            raise
-
-    async def save_status(self, order: Order) -> None:
-        statement = (
-            update(orders)
-            .where(orders.c.id == order.id)
-            .values(status=order.status.value, updated_at=func.now())
-            .returning(orders.c.updated_at)
-        )
-        order.updated_at = (await self._statements.execute(statement)).scalar_one()
 
     async def idempotency_record(self, user_id: int, key: str) -> IdempotencyRecord | None:
         row = await self._statements.row(
@@ -179,3 +130,62 @@ class SqlAlchemyOrderRepository:
         shape = frozenset(values)
         rows = await self._statements.rows(("orders", shape), lambda: _listing(shape), **values)
         return [order_from_row(row) for row in rows]
+
+
+class SqlAlchemyOrderRepository(SqlAlchemyOrderReader):
+    """The write side's orders: the reads, and locking and writing in the unit's transaction."""
+
+    def __init__(self, statements: Writes) -> None:
+        super().__init__(statements)
+        self._writes = statements
+
+    async def get_for_update(self, order_id: int) -> Order | None:
+        return await self._one("order for update", True, order_id)
+
+    async def add(
+        self, new: NewOrder, idempotency_key: str | None, request_fingerprint: str | None
+    ) -> Order:
+        inserted = await self._writes.execute(
+            insert(orders)
+            .values(user_id=new.user_id, total=new.total)
+            .returning(orders.c.id, orders.c.status, orders.c.created_at, orders.c.updated_at)
+        )
+        order_id, status, created_at, updated_at = inserted.one()
+        await self._writes.execute(
+            insert(order_items),
+            [
+                {
+                    "order_id": order_id,
+                    "product_id": line.product_id,
+                    "product_name": line.product_name,
+                    "quantity": line.quantity,
+                    "unit_price": line.unit_price,
+                }
+                for line in new.lines
+            ],
+        )
+        if idempotency_key is not None and request_fingerprint is not None:
+            await self._remember_key(new.user_id, idempotency_key, request_fingerprint, order_id)
+        return Order(
+            order_id, new.user_id, OrderStatus(status), list(new.lines), created_at, updated_at
+        )
+
+    async def _remember_key(self, user_id: int, key: str, fingerprint: str, order_id: int) -> None:
+        statement = insert(idempotency_keys).values(
+            user_id=user_id, key=key, request_fingerprint=fingerprint, order_id=order_id
+        )
+        try:
+            await self._writes.execute(statement)
+        except sa_exc.IntegrityError as error:
+            if getattr(error.orig, "sqlstate", None) == _UNIQUE_VIOLATION:
+                raise IdempotentRequestInProgress from None
+            raise
+
+    async def save_status(self, order: Order) -> None:
+        statement = (
+            update(orders)
+            .where(orders.c.id == order.id)
+            .values(status=order.status.value, updated_at=func.now())
+            .returning(orders.c.updated_at)
+        )
+        order.updated_at = (await self._writes.execute(statement)).scalar_one()

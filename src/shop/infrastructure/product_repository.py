@@ -25,7 +25,7 @@ from shop.domain.products import (
     ProductOrdering,
     SortValue,
 )
-from shop.infrastructure.statements import Fields, StatementRunner
+from shop.infrastructure.statements import Fields, Reads, Writes
 from shop.infrastructure.tables import products
 
 _FOREIGN_KEY_VIOLATION = "23503"
@@ -90,19 +90,45 @@ def _listing_values(criteria: ProductFilter) -> dict[str, Any]:
     return values
 
 
-class SqlAlchemyProductRepository:
-    def __init__(self, statements: StatementRunner) -> None:
+class SqlAlchemyProductReader:
+    """The read side's products: looking up and listing."""
+
+    def __init__(self, statements: Reads) -> None:
         self._statements = statements
 
     async def get(self, product_id: int) -> Product | None:
         return await self._one("product", False, product_id)
 
-    async def get_for_update(self, product_id: int) -> Product | None:
-        return await self._one("product for update", True, product_id)
-
     async def _one(self, shape: str, lock: bool, product_id: int) -> Product | None:
         row = await self._statements.row(shape, lambda: _by_id(lock), product_id=product_id)
         return None if row is None else product_from_row(row)
+
+    async def list_page(
+        self,
+        criteria: ProductFilter,
+        ordering: ProductOrdering,
+        after: tuple[SortValue, ...] | None,
+        limit: int,
+    ) -> list[Product]:
+        values = _listing_values(criteria)
+        shape: _ListingShape = (ordering, frozenset(values), after is not None)
+        for i, value in enumerate(after or ()):
+            values[f"after_{i}"] = value
+        rows = await self._statements.rows(
+            ("products", shape), lambda: _listing(shape), limit=limit, **values
+        )
+        return [product_from_row(row) for row in rows]
+
+
+class SqlAlchemyProductRepository(SqlAlchemyProductReader):
+    """The write side's products: the reads, and locking and writing in the unit's transaction."""
+
+    def __init__(self, statements: Writes) -> None:
+        super().__init__(statements)
+        self._writes = statements
+
+    async def get_for_update(self, product_id: int) -> Product | None:
+        return await self._one("product for update", True, product_id)
 
     async def lock_many(self, product_ids: list[int]) -> list[Product]:
         statement = (
@@ -111,7 +137,7 @@ class SqlAlchemyProductRepository:
             .order_by(products.c.id)
             .with_for_update()
         )
-        result = await self._statements.execute(statement)
+        result = await self._writes.execute(statement)
         return [product_from_row(row) for row in result.mappings()]
 
     async def save_stock(self, changed: list[Product]) -> None:
@@ -133,7 +159,7 @@ class SqlAlchemyProductRepository:
             .returning(products.c.id, products.c.version, products.c.updated_at)
         )
         by_id = {p.id: p for p in changed}
-        for product_id, version, updated_at in await self._statements.execute(statement):
+        for product_id, version, updated_at in await self._writes.execute(statement):
             by_id[product_id].version, by_id[product_id].updated_at = version, updated_at
 
     async def add(self, new: NewProduct) -> Product:
@@ -147,7 +173,7 @@ class SqlAlchemyProductRepository:
             )
             .returning(*products.c)
         )
-        return product_from_row((await self._statements.execute(statement)).mappings().one())
+        return product_from_row((await self._writes.execute(statement)).mappings().one())
 
     async def save(self, product: Product) -> None:
         statement = (
@@ -163,30 +189,14 @@ class SqlAlchemyProductRepository:
             )
             .returning(products.c.version, products.c.updated_at)
         )
-        product.version, product.updated_at = (await self._statements.execute(statement)).one()
+        product.version, product.updated_at = (await self._writes.execute(statement)).one()
 
     async def remove(self, product_id: int) -> bool:
         statement = delete(products).where(products.c.id == product_id).returning(products.c.id)
         try:
-            deleted = (await self._statements.execute(statement)).one_or_none()
+            deleted = (await self._writes.execute(statement)).one_or_none()
         except sa_exc.IntegrityError as error:
             if getattr(error.orig, "sqlstate", None) == _FOREIGN_KEY_VIOLATION:
                 raise ProductInUse(product_id) from None
             raise
         return deleted is not None
-
-    async def list_page(
-        self,
-        criteria: ProductFilter,
-        ordering: ProductOrdering,
-        after: tuple[SortValue, ...] | None,
-        limit: int,
-    ) -> list[Product]:
-        values = _listing_values(criteria)
-        shape: _ListingShape = (ordering, frozenset(values), after is not None)
-        for i, value in enumerate(after or ()):
-            values[f"after_{i}"] = value
-        rows = await self._statements.rows(
-            ("products", shape), lambda: _listing(shape), limit=limit, **values
-        )
-        return [product_from_row(row) for row in rows]

@@ -82,6 +82,7 @@ class RoutedReads:
         self._routing = routing
         self._server: ReadServer | None = None
         self._lent: PoolProxiedConnection | None = None
+        self._used_gate: ConnectionGate | None = None
 
     async def open(self) -> None:
         server = await self._routing.server()
@@ -107,15 +108,14 @@ class RoutedReads:
             return await self.fetch(sql, *arguments)
         return records
 
+    @property
+    def gate(self) -> ConnectionGate | None:
+        """The gate of the server the reads ran on (after `close()` too)."""
+        return self._used_gate
+
     async def close(self, exc: BaseException | None) -> None:
-        """Give the connection back, and tell its server's gate how the reads went."""
-        server = self._server
-        answered = exc is None or isinstance(exc, DomainError)
-        await self._give_back(broken=not answered)
-        if server is not None and answered:
-            server.gate.database_answered()
-        elif server is not None and exc is not None and is_connection_error(exc):
-            server.gate.database_lost()
+        """Give the connection back (replaced, after any error but a domain error)."""
+        await self._give_back(broken=exc is not None and not isinstance(exc, DomainError))
 
     async def _borrow(self, server: ReadServer) -> None:
         await server.gate.enter()
@@ -124,7 +124,7 @@ class RoutedReads:
         except BaseException:
             server.gate.leave()
             raise
-        self._server = server
+        self._server, self._used_gate = server, server.gate
         READS.labels(server.name).inc()
 
     async def _fail_over(self, replica: Replica, lost: bool = True) -> None:

@@ -1,10 +1,11 @@
-"""Running SQLAlchemy Core statements for a unit of work: reads the fast safe way.
+"""Running SQLAlchemy Core statements on one connection: reads the fast safe way, writes in a
+transaction.
 
 A repository names a read's shape (a hashable key) and how to build it with named
 `bindparam`s, then passes the values; the statement is built and compiled once per shape.
-In a read-only unit the compiled SQL runs straight on the asyncpg connection that SQLAlchemy's
+On the read side the compiled SQL runs straight on the asyncpg connection that SQLAlchemy's
 pool lent out: SQLAlchemy still owns the pool and the connection's life, but no execution
-context, result wrapping or greenlet hop is paid per query. In a writing unit every
+context, result wrapping or greenlet hop is paid per query. On the write side every
 statement goes through SQLAlchemy, inside its transaction.
 """
 
@@ -17,7 +18,7 @@ from sqlalchemy import CursorResult, Executable, Select
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from shop.domain.unit_of_work import ReadOnlyUnitOfWork
+from shop.domain.read_side import WriteOnReadSide
 
 _DIALECT = asyncpg_dialect()  # type: ignore[no-untyped-call]
 
@@ -36,6 +37,8 @@ class _Prepared:
     parameter_names: tuple[str, ...]
     constants: Mapping[str, Any]
     """Values the statement carries itself (`quantity > 0` binds its 0)."""
+    locks: bool
+    """Whether it is a `SELECT ... FOR UPDATE` (or `FOR SHARE`)."""
 
 
 _prepared: dict[Hashable, _Prepared] = {}
@@ -47,54 +50,68 @@ def _prepare(shape: Hashable, build: Build) -> _Prepared:
         statement = build()
         compiled = statement.compile(dialect=_DIALECT)
         found = _prepared[shape] = _Prepared(
-            statement, str(compiled), tuple(compiled.positiontup or ()), compiled.params
+            statement,
+            str(compiled),
+            tuple(compiled.positiontup or ()),
+            compiled.params,
+            statement._for_update_arg is not None,
         )
     return found
 
 
-class StatementRunner(ABC):
-    """Runs one unit of work's statements on its connection."""
+class Reads(ABC):
+    """Runs the reads of one use of a connection; a locking read is refused (WriteOnReadSide)."""
 
-    @abstractmethod
     async def rows(self, shape: Hashable, build: Build, **values: Any) -> Sequence[Fields]:
         """The rows of the read `build` makes, built once per `shape`, with these values."""
+        prepared = _prepare(shape, build)
+        if prepared.locks and not self._may_lock():
+            raise WriteOnReadSide("the read side cannot lock rows; use a unit of work")
+        return await self._fetch(prepared, values)
 
     async def row(self, shape: Hashable, build: Build, **values: Any) -> Fields | None:
         found = await self.rows(shape, build, **values)
         return found[0] if found else None
 
+    def _may_lock(self) -> bool:
+        return False
+
     @abstractmethod
-    async def execute(self, statement: Executable, parameters: Parameters = None) -> Written:
-        """Run a write (or a locking read) in the unit's transaction."""
+    async def _fetch(self, prepared: _Prepared, values: Mapping[str, Any]) -> Sequence[Fields]:
+        """Run a prepared read with these values."""
 
 
-class DriverStatementRunner(StatementRunner):
-    """A read-only unit's: compiled reads on the asyncpg connection, in autocommit."""
+class DriverReads(Reads):
+    """The read side's usual way: compiled reads on the asyncpg connection, in autocommit."""
 
     def __init__(self, driver_connection: Any) -> None:
         self._driver = driver_connection
 
-    async def rows(self, shape: Hashable, build: Build, **values: Any) -> Sequence[Fields]:
-        prepared = _prepare(shape, build)
+    async def _fetch(self, prepared: _Prepared, values: Mapping[str, Any]) -> Sequence[Fields]:
         given = {**prepared.constants, **values}
         arguments = [given[name] for name in prepared.parameter_names]
         records: Sequence[Fields] = await self._driver.fetch(prepared.sql, *arguments)
         return records
 
-    async def execute(self, statement: Executable, parameters: Parameters = None) -> Written:
-        raise ReadOnlyUnitOfWork("a read-only unit of work cannot write or lock rows")
 
-
-class SqlAlchemyStatementRunner(StatementRunner):
-    """A writing unit's: everything through SQLAlchemy, in its transaction."""
+class TransactionReads(Reads):
+    """Reads through SQLAlchemy, in the connection's transaction (read-only on the read side)."""
 
     def __init__(self, connection: AsyncConnection) -> None:
         self._connection = connection
 
-    async def rows(self, shape: Hashable, build: Build, **values: Any) -> Sequence[Fields]:
-        result = await self._connection.execute(_prepare(shape, build).statement, values)
+    async def _fetch(self, prepared: _Prepared, values: Mapping[str, Any]) -> Sequence[Fields]:
+        result = await self._connection.execute(prepared.statement, values)
         mappings: Sequence[Fields] = result.mappings().all()
         return mappings
 
+
+class Writes(TransactionReads):
+    """The write side's: reads that may lock, and writes, all in the unit's transaction."""
+
+    def _may_lock(self) -> bool:
+        return True
+
     async def execute(self, statement: Executable, parameters: Parameters = None) -> Written:
+        """Run a write (or a locking read built on the spot) in the unit's transaction."""
         return await self._connection.execute(statement, parameters)

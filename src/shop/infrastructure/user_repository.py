@@ -6,7 +6,7 @@ from sqlalchemy import Select, bindparam, func, insert, select, update
 from sqlalchemy import exc as sa_exc
 
 from shop.domain.users import EmailTaken, NewUser, Role, User, UsernameTaken
-from shop.infrastructure.statements import Fields, StatementRunner
+from shop.infrastructure.statements import Fields, Reads, Writes
 from shop.infrastructure.tables import users
 
 _UNIQUE_VIOLATION = "23505"
@@ -49,8 +49,10 @@ def _listing(after: bool) -> Select[Any]:
     return statement.where(users.c.id > bindparam("after_id")) if after else statement
 
 
-class SqlAlchemyUserRepository:
-    def __init__(self, statements: StatementRunner) -> None:
+class SqlAlchemyUserReader:
+    """The read side's users."""
+
+    def __init__(self, statements: Reads) -> None:
         self._statements = statements
 
     async def get(self, user_id: int) -> User | None:
@@ -61,6 +63,22 @@ class SqlAlchemyUserRepository:
     async def get_by_email(self, email: str) -> User | None:
         row = await self._statements.row("user by email", _by_email, email=email.lower())
         return None if row is None else user_from_row(row)
+
+    async def list_page(self, after_id: int | None, limit: int) -> list[User]:
+        after = after_id is not None
+        values = {"after_id": after_id} if after else {}
+        rows = await self._statements.rows(
+            ("users", after), lambda: _listing(after), limit=limit, **values
+        )
+        return [user_from_row(row) for row in rows]
+
+
+class SqlAlchemyUserRepository(SqlAlchemyUserReader):
+    """The write side's users: the reads, and writing in the unit's transaction."""
+
+    def __init__(self, statements: Writes) -> None:
+        super().__init__(statements)
+        self._writes = statements
 
     async def add(self, new: NewUser) -> User:
         statement = (
@@ -74,7 +92,7 @@ class SqlAlchemyUserRepository:
             .returning(*users.c)
         )
         try:
-            row = (await self._statements.execute(statement)).mappings().one()
+            row = (await self._writes.execute(statement)).mappings().one()
         except sa_exc.IntegrityError as error:
             raise _taken(error) from None
         return user_from_row(row)
@@ -86,14 +104,6 @@ class SqlAlchemyUserRepository:
             .values(username=user.username, hashed_password=user.password_hash)
         )
         try:
-            await self._statements.execute(statement)
+            await self._writes.execute(statement)
         except sa_exc.IntegrityError as error:
             raise _taken(error) from None
-
-    async def list_page(self, after_id: int | None, limit: int) -> list[User]:
-        after = after_id is not None
-        values = {"after_id": after_id} if after else {}
-        rows = await self._statements.rows(
-            ("users", after), lambda: _listing(after), limit=limit, **values
-        )
-        return [user_from_row(row) for row in rows]
