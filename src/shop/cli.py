@@ -25,6 +25,9 @@ from shop.infrastructure.startup_wait import DatabaseUnreachable, wait_for_datab
 from shop.settings import ConfigurationError, Settings, load_settings
 
 GRACEFUL_SHUTDOWN_SECONDS = 30
+WORKER_HEALTHCHECK_SECONDS = 30
+"""How long the server process waits for a worker to answer its health check before it kills
+and replaces it. Uvicorn's 5 s kills workers that are only slow to start on a busy machine."""
 ADMIN_PASSWORD_VARIABLE = "SHOP_ADMIN_PASSWORD"  # noqa: S105 - a variable name
 
 
@@ -85,6 +88,7 @@ def serve(host: str, port: int, workers: int) -> None:
         ),
         access_log=False,
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
     )
 
 

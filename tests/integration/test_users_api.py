@@ -24,7 +24,7 @@ from tests.plugins.users import log_in
 if TYPE_CHECKING:
     from tests.plugins.users import Caller
 
-USER_KEYS = {"id", "email", "username", "role", "created_at"}
+USER_KEYS = {"id", "email", "username", "role", "is_active", "created_at"}
 TOKEN_KEYS = {"access_token", "token_type", "expires_in"}
 DB_INT_MAX = 2_147_483_647
 

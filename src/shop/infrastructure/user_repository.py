@@ -20,6 +20,8 @@ def user_from_row(fields: Fields) -> User:
         password_hash=fields["hashed_password"],
         role=Role(fields["role"]),
         created_at=fields["created_at"],
+        is_active=fields["is_active"],
+        token_version=fields["token_version"],
     )
 
 
@@ -36,8 +38,9 @@ def _taken(error: sa_exc.IntegrityError) -> Exception:
     return error
 
 
-def _by_id() -> Select[Any]:
-    return select(users).where(users.c.id == bindparam("user_id"))
+def _by_id(lock: bool) -> Select[Any]:
+    statement = select(users).where(users.c.id == bindparam("user_id"))
+    return statement.with_for_update() if lock else statement
 
 
 def _by_email() -> Select[Any]:
@@ -57,7 +60,7 @@ class SqlAlchemyUserReader:
 
     async def get(self, user_id: int) -> User | None:
         # Every authenticated request asks this, so it takes the statement runner's fast path.
-        row = await self._statements.row("user", _by_id, user_id=user_id)
+        row = await self._statements.row("user", lambda: _by_id(False), user_id=user_id)
         return None if row is None else user_from_row(row)
 
     async def get_by_email(self, email: str) -> User | None:
@@ -80,6 +83,10 @@ class SqlAlchemyUserRepository(SqlAlchemyUserReader):
         super().__init__(statements)
         self._writes = statements
 
+    async def get_for_update(self, user_id: int) -> User | None:
+        row = await self._writes.row("user for update", lambda: _by_id(True), user_id=user_id)
+        return None if row is None else user_from_row(row)
+
     async def add(self, new: NewUser) -> User:
         statement = (
             insert(users)
@@ -101,7 +108,13 @@ class SqlAlchemyUserRepository(SqlAlchemyUserReader):
         statement = (
             update(users)
             .where(users.c.id == user.id)
-            .values(username=user.username, hashed_password=user.password_hash)
+            .values(
+                username=user.username,
+                hashed_password=user.password_hash,
+                role=user.role.value,
+                is_active=user.is_active,
+                token_version=user.token_version,
+            )
         )
         try:
             await self._writes.execute(statement)

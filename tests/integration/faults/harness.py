@@ -124,13 +124,22 @@ async def seed(url: URL, base_url: str) -> tuple[list[dict[str, str]], list[int]
 
 @asynccontextmanager
 async def shop_on(
-    url: URL, log_dir: Path, *, workers: int = 1, **environment: str
+    url: URL,
+    log_dir: Path,
+    *,
+    workers: int = 1,
+    served_through: URL | None = None,
+    **environment: str,
 ) -> AsyncIterator[Shop]:
-    """Migrate the database at `url`, serve it with `shop serve`, and seed it."""
+    """Migrate the database at `url`, serve it with `shop serve`, and seed it.
+
+    The service reaches the database through `served_through` (a PgBouncer) when given;
+    the test itself always goes straight to `url`.
+    """
     await migrate(url)
-    with running_server(url, log_dir, workers=workers, **(FAULT_ENVIRONMENT | environment)) as (
-        server
-    ):
+    served = served_through or url
+    settings = FAULT_ENVIRONMENT | environment
+    with running_server(served, log_dir, workers=workers, **settings) as server:
         customers, product_ids = await seed(url, server.base_url)
         yield Shop(server, url, customers, product_ids)
 

@@ -8,7 +8,7 @@ from shop.api.dependencies import CurrentUser, user_service
 from shop.api.problems import problem_responses
 from shop.api.schemas.fields import DB_INT_MAX, Cursor
 from shop.api.schemas.pages import Page
-from shop.api.schemas.users import UserCreate, UserOut, UserUpdate
+from shop.api.schemas.users import UserAdminUpdate, UserCreate, UserOut, UserUpdate
 from shop.domain.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from shop.domain.user_service import UserService
 
@@ -61,3 +61,15 @@ async def list_users(
 async def get_user(user_id: UserId, caller: CurrentUser, users: Users) -> UserOut:
     """A user: admins see anyone, a customer only themself (anyone else is a 404)."""
     return UserOut.of(await users.get_user(caller, user_id))
+
+
+@router.patch("/{user_id}", responses=problem_responses(401, 403, 404, 422, 503))
+async def administer_user(
+    user_id: UserId, body: UserAdminUpdate, caller: CurrentUser, users: Users
+) -> UserOut:
+    """Deactivate or reactivate a user, or change their role (admins only).
+
+    Deactivating ends every token the user holds and refuses their logins; their orders stay.
+    """
+    user = await users.administer_user(caller, user_id, body.is_active, body.role)
+    return UserOut.of(user)
