@@ -17,7 +17,7 @@ from sqlalchemy import exc as sa_exc
 from shop.api.log_setup import configured_secrets, log_config
 from shop.api.prometheus_exposition import MULTIPROCESS_DIRECTORY_VARIABLE
 from shop.container import Container
-from shop.domain.errors import DomainError
+from shop.domain.errors import DomainError, StorageUnavailable
 from shop.domain.users import EmailTaken, User
 from shop.infrastructure.database_location import start_or_locate_server
 from shop.infrastructure.engine import create_engine
@@ -141,7 +141,7 @@ def create_admin(email: str, username: str | None) -> None:
         _fail(str(error), 2)
     except EmailTaken:
         _fail(f"a user with the e-mail address {email} already exists; nothing changed")
-    except DomainError as error:
+    except (DomainError, StorageUnavailable) as error:
         _fail(error.detail, 2)
     except sa_exc.ProgrammingError:
         _fail("the database schema is missing or old; run `make migrate` first")
