@@ -1,10 +1,10 @@
 """Where one use of the read side reads: a replica when the request allows it, else the primary.
 
 `RoutedReads` stands where the read side would hold the bare asyncpg connection: it offers
-the same `fetch`, and behind it borrows from the replica `ReplicaSet` chooses (waiting for
-one that has replayed the request's consistency token, if it has one), through that server's
-own gate. A replica that cannot be reached, or drops the read, is marked lost and the read
-runs again on the primary: replica trouble never reaches the client.
+the same `fetch` and `prepare`, and behind it borrows from the replica `ReplicaSet` chooses
+(waiting for one that has replayed the request's consistency token, if it has one), through
+that server's own gate. A replica that cannot be reached, or drops the read, is marked lost
+and the read runs again on the primary: replica trouble never reaches the client.
 """
 
 from collections.abc import Sequence
@@ -94,19 +94,26 @@ class RoutedReads:
             await self._fail_over(server.replica)
 
     async def fetch(self, sql: str, *arguments: Any) -> Sequence[Any]:
+        records: Sequence[Any] = await self._on_driver("fetch", sql, *arguments)
+        return records
+
+    async def prepare(self, sql: str) -> Any:
+        return await self._on_driver("prepare", sql)
+
+    async def _on_driver(self, method: str, *arguments: Any) -> Any:
+        """The driver connection's `method`; on replica trouble, again on the primary."""
         if self._lent is None or self._server is None:
-            raise RuntimeError("fetch() needs an open RoutedReads")
+            raise RuntimeError("RoutedReads needs to be open")
         driver: Any = self._lent.driver_connection
         try:
-            records: Sequence[Any] = await driver.fetch(sql, *arguments)
+            return await getattr(driver, method)(*arguments)
         except Exception as error:
             replica = self._server.replica
             if replica is None or not _replica_trouble(error):
                 raise
             await self._give_back(broken=True)
             await self._fail_over(replica, lost=not _recovery_conflict(error))
-            return await self.fetch(sql, *arguments)
-        return records
+            return await self._on_driver(method, *arguments)
 
     @property
     def gate(self) -> ConnectionGate | None:
