@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 BENCH_INSTALLED := $(VENV)/.bench-installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install run admin test test-unit test-integration test-containers system-packages lint fmt migrate rollback revision clean \
+.PHONY: help install run admin test test-fast test-unit test-integration test-containers system-packages lint fmt migrate rollback revision clean \
 	bench bench-quick bench-instructions wrk-installed valgrind-installed
 
 help: ## list the targets
@@ -28,14 +28,21 @@ admin: $(INSTALLED) ## create an administrator: make admin email=you@example.com
 	@test -n "$(email)" || { echo 'usage: make admin email=you@example.com' >&2; exit 2; }
 	$(BIN)/shop create-admin --email "$(email)"
 
-test: $(INSTALLED) system-packages ## run every test, unit and integration
-	$(BIN)/pytest
+# Tests spread over the cores (pytest-xdist), a file at a time: every worker has its own
+# database server, template and per-test databases.
+PARALLEL := -n auto --dist loadfile
+
+test: $(INSTALLED) system-packages ## run every test, unit and integration, slow ones included
+	$(BIN)/pytest $(PARALLEL)
+
+test-fast: $(INSTALLED) ## the edit loop: unit tests and the in-process integration tests (not slow)
+	$(BIN)/pytest $(PARALLEL) -m "not slow"
 
 test-unit: $(INSTALLED) ## run the unit tests only (no database)
 	$(BIN)/pytest tests/unit
 
 test-integration: $(INSTALLED) system-packages ## run the integration tests only
-	$(BIN)/pytest tests/integration
+	$(BIN)/pytest $(PARALLEL) tests/integration
 
 # The integration tests on a throwaway postgres:18-alpine container (testcontainers), never the
 # embedded fallback: no Docker engine, or no image, is a failure. `tests=` narrows the run.
