@@ -25,7 +25,7 @@ from shop.domain.products import (
     SortValue,
 )
 from shop.domain.read_side import AbstractReadSide
-from shop.domain.security import AccessToken, Verification
+from shop.domain.security import AccessToken, TokenSubject, Verification
 from shop.domain.unit_of_work import AbstractUnitOfWork, AlreadyOpen
 from shop.domain.users import EmailTaken, InvalidToken, NewUser, Role, User, UsernameTaken
 
@@ -150,6 +150,9 @@ class InMemoryUserRepository(InMemoryUserReader):
         self._clock = clock
         self._ids = itertools.count(max(rows, default=0) + 1)
 
+    async def get_for_update(self, user_id: int) -> User | None:
+        return await self.get(user_id)
+
     async def add(self, new: NewUser) -> User:
         self._check_unique(new.email, new.username, None)
         user = User(
@@ -268,14 +271,15 @@ class FakePasswordHasher:
 
 
 class FakeTokenService:
-    def issue(self, user_id: int) -> AccessToken:
-        return AccessToken(f"token-for-{user_id}", 60)
+    def issue(self, user_id: int, token_version: int) -> AccessToken:
+        return AccessToken(f"token-for-{user_id}-{token_version}", 60)
 
-    def user_id_in(self, token: str) -> int:
-        prefix, _, user_id = token.rpartition("-")
-        if prefix != "token-for" or not user_id.isdigit():
+    def subject_of(self, token: str) -> TokenSubject:
+        prefix, _, rest = token.partition("-for-")
+        user_id, _, version = rest.partition("-")
+        if prefix != "token" or not (user_id.isdigit() and version.isdigit()):
             raise InvalidToken
-        return int(user_id)
+        return TokenSubject(int(user_id), int(version))
 
 
 class FakeUnitOfWork(AbstractUnitOfWork):
