@@ -20,6 +20,7 @@ from shop.domain.errors import (
     PreconditionFailed,
     StorageUnavailable,
 )
+from shop.domain.throttling import TooManyAttempts
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 RETRY_AFTER_SECONDS = "2"
@@ -32,6 +33,7 @@ _STATUS_OF_DOMAIN_ERROR: tuple[tuple[type[DomainError], int], ...] = (
     (InvalidInput, 422),
     (PreconditionFailed, 412),
     (StorageUnavailable, 503),
+    (TooManyAttempts, 429),
 )
 
 
@@ -117,6 +119,8 @@ async def _on_domain_error(request: Request, exc: Exception) -> Response:
         loc = [error.field] if error.field else []
         extensions["errors"] = [{"loc": loc, "msg": error.detail, "type": _slug(error)}]
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if isinstance(error, TooManyAttempts):
+        headers = {"Retry-After": str(error.retry_after)}
     return problem_response(
         status,
         request.url.path,
