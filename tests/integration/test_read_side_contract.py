@@ -6,17 +6,25 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import URL, event, select
+from sqlalchemy import URL, Select, event, select
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from shop.domain.orders import OrderRepository
+from shop.domain.orders import (
+    IdempotencyRecord,
+    OrderItem,
+    OrderLine,
+    OrderRepository,
+    OrderRequest,
+    OrderStatus,
+    take_stock,
+)
 from shop.domain.products import ProductFilter, ProductNotFound, ProductOrdering, ProductRepository
 from shop.domain.read_side import AbstractReadSide, WriteOnReadSide
 from shop.domain.unit_of_work import AbstractUnitOfWork, AlreadyOpen
-from shop.domain.users import UserRepository
+from shop.domain.users import NewUser, Role, UserRepository
 from shop.infrastructure.connection_gate import ConnectionGate
 from shop.infrastructure.read_side import SqlAlchemyReadSide
-from shop.infrastructure.statements import DriverReads, TransactionReads
+from shop.infrastructure.statements import DriverReads, Query, TransactionReads
 from shop.infrastructure.tables import products
 from shop.infrastructure.unit_of_work import SqlAlchemyUnitOfWork
 from tests.fakes import FakeReadSide, FakeUnitOfWork, a_new_product
@@ -96,6 +104,49 @@ async def test_the_read_side_reads_the_same_entities_as_the_write_side(sides: Si
     assert seen[0][2] == ["100% tea"]
 
 
+async def test_the_read_side_reads_the_same_users_and_orders_as_the_write_side(
+    sides: Sides,
+) -> None:
+    uow, reads = sides.uow, sides.reads
+    async with uow:
+        product = await uow.products.add(a_new_product(price=Decimal("2.50")))
+        user = await uow.users.add(NewUser("ada@example.com", "ada", "hash", Role.CUSTOMER))
+        request = OrderRequest((OrderItem(product.id, 2),))
+        new_order = take_stock(user.id, request, [product])
+        placed = await uow.orders.add(new_order, "key-1", request.fingerprint())
+        await uow.commit()
+    seen = []
+    for side in (uow, reads):
+        async with side:
+            one_user = await side.users.get(user.id)
+            by_email = await side.users.get_by_email("ADA@example.com")
+            users = await side.users.list_page(None, 5)
+            order = await side.orders.get(placed.id)
+            orders = await side.orders.list_page(user.id, OrderStatus.PENDING, None, 5)
+            record = await side.orders.idempotency_record(user.id, "key-1")
+        assert one_user is not None
+        assert by_email is not None
+        assert order is not None
+        seen.append(
+            (
+                vars_of(one_user),
+                vars_of(by_email),
+                [vars_of(u) for u in users],
+                vars_of(order),
+                [vars_of(o) for o in orders],
+                record,
+            )
+        )
+    assert seen[0] == seen[1]
+    assert seen[0][3]["lines"] == [OrderLine(product.id, "Espresso machine", 2, Decimal("2.50"))]
+    assert seen[0][5] == IdempotencyRecord(request.fingerprint(), placed.id)
+
+
+def vars_of(entity: object) -> dict[str, Any]:
+    """Every field of an entity (they have slots, not a __dict__)."""
+    return {name: getattr(entity, name) for name in entity.__slots__}  # type: ignore[attr-defined]
+
+
 async def test_the_read_side_sees_only_what_was_committed(sides: Sides) -> None:
     uow, reads = sides.uow, sides.reads
     async with uow:
@@ -118,7 +169,7 @@ _LOCKING_AND_WRITING = {
 def test_the_write_side_adds_locking_and_writing_to_the_reads() -> None:
     assert _LOCKING_AND_WRITING == {
         "products": ["add", "get_for_update", "lock_many", "remove", "save", "save_stock"],
-        "users": ["add", "save"],
+        "users": ["add", "get_for_update", "save"],
         "orders": ["add", "get_for_update", "save_status"],
     }
 
@@ -151,13 +202,17 @@ async def test_nesting_a_side_in_itself_is_refused_and_leaks_nothing(sides: Side
         assert await reads.products.get(added.id) is not None
 
 
+def _a_locking_read() -> Select[Any]:
+    return select(products).where(products.c.id == 1).with_for_update()
+
+
 @pytest.mark.parametrize("on_driver", [True, False], ids=["driver", "transaction"])
 async def test_a_locking_read_is_refused_on_the_real_read_side(
     database_url: URL, on_driver: bool
 ) -> None:
     """What the types rule out is refused at run time too, before any SQL is sent."""
     engine = create_async_engine(database_url, pool_size=1, max_overflow=0)
-    locking = select(products).where(products.c.id == 1).with_for_update()
+    locking = Query(_a_locking_read).shaped()
     sent: list[str] = []
     event.listen(engine.sync_engine, "before_cursor_execute", lambda *a: sent.append(a[2]))
     try:
@@ -165,13 +220,13 @@ async def test_a_locking_read_is_refused_on_the_real_read_side(
             lent = await engine.raw_connection()
             try:
                 with pytest.raises(WriteOnReadSide):
-                    await DriverReads(lent.driver_connection).rows("test lock", lambda: locking)
+                    await DriverReads(lent.driver_connection).rows(locking)
             finally:
                 lent.close()
         else:
             async with engine.connect() as connection:
                 with pytest.raises(WriteOnReadSide):
-                    await TransactionReads(connection).rows("test lock", lambda: locking)
+                    await TransactionReads(connection).rows(locking)
         assert not any("FOR UPDATE" in statement for statement in sent)
     finally:
         await engine.dispose()

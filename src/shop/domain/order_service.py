@@ -11,6 +11,7 @@ from shop.domain.orders import (
     OrderNotFound,
     OrderRequest,
     OrderStatus,
+    return_stock,
     take_stock,
 )
 from shop.domain.pagination import Page, decode_cursor, encode_cursor, id_in_cursor, page_of
@@ -26,7 +27,7 @@ _ORDERS_CURSOR = "orders"
 class Placement:
     order: Order
     replayed: bool = False
-    """True when an Idempotency-Key named an order placed before: nothing new was done."""
+    """True when the idempotency key named an order placed before: nothing new was done."""
 
 
 class OrderService:
@@ -116,9 +117,7 @@ class OrderService:
             order = self._visible(actor, await uow.orders.get_for_update(order_id), order_id)
             returned = order.cancel()
             products = await uow.products.lock_many(sorted(line.product_id for line in returned))
-            by_id = {product.id: product for product in products}
-            for line in returned:
-                by_id[line.product_id].release(line.quantity)
+            return_stock(returned, products)
             await uow.products.save_stock(products)
             await uow.orders.save_status(order)
             await uow.commit()

@@ -7,11 +7,8 @@ from enum import StrEnum
 from typing import Protocol
 
 from shop.domain.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound
-from shop.domain.pagination import MAX_ID
+from shop.domain.limits import MAX_EMAIL_LENGTH, MAX_ID, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 
-MAX_EMAIL_LENGTH = 320
-MIN_PASSWORD_LENGTH = 8
-MAX_PASSWORD_LENGTH = 256
 USERNAME_PATTERN = re.compile(r"[A-Za-z0-9_.-]{3,50}")
 _CANONICAL_ID = re.compile(r"[1-9][0-9]{0,9}")
 

@@ -14,7 +14,7 @@ from shop.domain.orders import (
     OrderLine,
     OrderStatus,
 )
-from shop.infrastructure.statements import Fields, Reads, Writes
+from shop.infrastructure.statements import Fields, Query, Reads, Writes
 from shop.infrastructure.tables import idempotency_keys, order_items, orders
 
 _UNIQUE_VIOLATION = "23505"
@@ -92,6 +92,11 @@ def _idempotency_record() -> Select[Any]:
     )
 
 
+_BY_ID = Query(_by_id)
+_LISTING = Query(_listing)
+_IDEMPOTENCY_RECORD = Query(_idempotency_record)
+
+
 class SqlAlchemyOrderReader:
     """The read side's orders: looking up, listing, and the idempotency keys behind them."""
 
@@ -99,16 +104,14 @@ class SqlAlchemyOrderReader:
         self._statements = statements
 
     async def get(self, order_id: int) -> Order | None:
-        return await self._one("order", False, order_id)
+        return await self._one(False, order_id)
 
-    async def _one(self, shape: str, lock: bool, order_id: int) -> Order | None:
-        row = await self._statements.row(shape, lambda: _by_id(lock), order_id=order_id)
+    async def _one(self, lock: bool, order_id: int) -> Order | None:
+        row = await self._statements.row(_BY_ID.shaped(lock), order_id=order_id)
         return None if row is None else order_from_row(row)
 
     async def idempotency_record(self, user_id: int, key: str) -> IdempotencyRecord | None:
-        row = await self._statements.row(
-            "idempotency record", _idempotency_record, user_id=user_id, key=key
-        )
+        row = await self._statements.row(_IDEMPOTENCY_RECORD.shaped(), user_id=user_id, key=key)
         return (
             None if row is None else IdempotencyRecord(row["request_fingerprint"], row["order_id"])
         )
@@ -128,7 +131,7 @@ class SqlAlchemyOrderReader:
         if before_id is not None:
             values["before_id"] = before_id
         shape = frozenset(values)
-        rows = await self._statements.rows(("orders", shape), lambda: _listing(shape), **values)
+        rows = await self._statements.rows(_LISTING.shaped(shape), **values)
         return [order_from_row(row) for row in rows]
 
 
@@ -140,7 +143,7 @@ class SqlAlchemyOrderRepository(SqlAlchemyOrderReader):
         self._writes = statements
 
     async def get_for_update(self, order_id: int) -> Order | None:
-        return await self._one("order for update", True, order_id)
+        return await self._one(True, order_id)
 
     async def add(
         self, new: NewOrder, idempotency_key: str | None, request_fingerprint: str | None

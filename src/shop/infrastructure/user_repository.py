@@ -6,7 +6,7 @@ from sqlalchemy import Select, bindparam, func, insert, select, update
 from sqlalchemy import exc as sa_exc
 
 from shop.domain.users import EmailTaken, NewUser, Role, User, UsernameTaken
-from shop.infrastructure.statements import Fields, Reads, Writes
+from shop.infrastructure.statements import Fields, Query, Reads, Writes
 from shop.infrastructure.tables import users
 
 _UNIQUE_VIOLATION = "23505"
@@ -52,6 +52,11 @@ def _listing(after: bool) -> Select[Any]:
     return statement.where(users.c.id > bindparam("after_id")) if after else statement
 
 
+_BY_ID = Query(_by_id)
+_BY_EMAIL = Query(_by_email)
+_LISTING = Query(_listing)
+
+
 class SqlAlchemyUserReader:
     """The read side's users."""
 
@@ -60,19 +65,17 @@ class SqlAlchemyUserReader:
 
     async def get(self, user_id: int) -> User | None:
         # Every authenticated request asks this, so it takes the statement runner's fast path.
-        row = await self._statements.row("user", lambda: _by_id(False), user_id=user_id)
+        row = await self._statements.row(_BY_ID.shaped(False), user_id=user_id)
         return None if row is None else user_from_row(row)
 
     async def get_by_email(self, email: str) -> User | None:
-        row = await self._statements.row("user by email", _by_email, email=email.lower())
+        row = await self._statements.row(_BY_EMAIL.shaped(), email=email.lower())
         return None if row is None else user_from_row(row)
 
     async def list_page(self, after_id: int | None, limit: int) -> list[User]:
         after = after_id is not None
         values = {"after_id": after_id} if after else {}
-        rows = await self._statements.rows(
-            ("users", after), lambda: _listing(after), limit=limit, **values
-        )
+        rows = await self._statements.rows(_LISTING.shaped(after), limit=limit, **values)
         return [user_from_row(row) for row in rows]
 
 
@@ -84,7 +87,7 @@ class SqlAlchemyUserRepository(SqlAlchemyUserReader):
         self._writes = statements
 
     async def get_for_update(self, user_id: int) -> User | None:
-        row = await self._writes.row("user for update", lambda: _by_id(True), user_id=user_id)
+        row = await self._writes.row(_BY_ID.shaped(True), user_id=user_id)
         return None if row is None else user_from_row(row)
 
     async def add(self, new: NewUser) -> User:

@@ -8,8 +8,8 @@ from pydantic.json_schema import SkipJsonSchema
 from shop.api.dependencies import ClientAddress, user_service
 from shop.api.problems import problem_responses
 from shop.api.schemas.users import TokenOut
+from shop.domain.limits import MAX_PASSWORD_LENGTH
 from shop.domain.user_service import UserService
-from shop.domain.users import MAX_PASSWORD_LENGTH
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 

@@ -6,16 +6,16 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from shop.api.dependencies import ClientAddress, CurrentUser, user_service
 from shop.api.problems import problem_responses
-from shop.api.schemas.fields import DB_INT_MAX, Cursor
+from shop.api.schemas.fields import Cursor
 from shop.api.schemas.pages import Page
 from shop.api.schemas.users import UserAdminUpdate, UserCreate, UserOut, UserUpdate
-from shop.domain.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from shop.domain.limits import DEFAULT_PAGE_SIZE, MAX_ID, MAX_PAGE_SIZE
 from shop.domain.user_service import UserService
 
 router = APIRouter(prefix="/users", tags=["users"])
 
 Users = Annotated[UserService, Depends(user_service)]
-UserId = Annotated[int, Path(ge=1, le=DB_INT_MAX, description="The user's id.")]
+UserId = Annotated[int, Path(ge=1, le=MAX_ID, description="The user's id.")]
 
 
 @router.post(

@@ -15,12 +15,8 @@ from pydantic import (
 )
 from pydantic.json_schema import SkipJsonSchema
 
-from shop.domain.users import (
-    MAX_PASSWORD_LENGTH,
-    MIN_PASSWORD_LENGTH,
-    Role,
-    User,
-)
+from shop.domain.limits import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from shop.domain.users import Role, User
 
 MAX_EMAIL_ADDRESS_LENGTH = 254  # RFC 5321: the longest address mail can be sent to
 
