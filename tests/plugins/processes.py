@@ -51,7 +51,7 @@ class LiveServer:
 
 @contextlib.contextmanager
 def running_server(
-    url: URL, log_dir: Path, *, workers: int = 1, **extra_env: str
+    url: URL, log_dir: Path, *, workers: int = 1, live_within: float = 30, **extra_env: str
 ) -> Iterator[LiveServer]:
     port = free_port()
     log_path = log_dir / f"server-{port}.log"
@@ -71,7 +71,7 @@ def running_server(
         )
     server = LiveServer(f"http://127.0.0.1:{port}", process, log_path)
     try:
-        _wait_until_live(server)
+        _wait_until_live(server, live_within)
         yield server
     finally:
         if process.poll() is None:

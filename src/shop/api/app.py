@@ -7,6 +7,7 @@ from fastapi import FastAPI
 
 from shop.api.access_log import AccessLog
 from shop.api.body_limit import BodySizeLimitMiddleware
+from shop.api.consistency_tokens import ConsistencyTokenMiddleware, document_consistency_tokens
 from shop.api.problems import install_problem_handlers
 from shop.api.request_context import RequestContextMiddleware
 from shop.api.routes import auth, health, metrics_scrape, orders, products, users
@@ -43,6 +44,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     install_problem_handlers(app)
     # The last added is the outermost: the request context wraps the body limit too.
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=MAX_BODY_SIZE)
+    app.add_middleware(ConsistencyTokenMiddleware)
     app.add_middleware(RequestContextMiddleware, access_log=app.state.access_log)
     for module in (products, orders, users, auth, health, metrics_scrape):
         # Added to the app's own router rather than included: an included router is one
@@ -50,4 +52,5 @@ def create_app(container: Container | None = None) -> FastAPI:
         # and these routers carry nothing to inherit but the prefix and tags their
         # routes already have.
         app.router.routes.extend(module.router.routes)
+    document_consistency_tokens(app)
     return app

@@ -7,6 +7,9 @@ no SQLAlchemy connection to set up per request. Behind PgBouncer in transaction 
 (`on_driver` off), where a statement outside a transaction may be prepared on one server
 connection and run on another, the reads run in a read-only transaction through SQLAlchemy
 instead: the same repositories, the same refusals, only slower.
+
+With read replicas (`routing`), each use reads where `ReadRouting` sends it (a replica that
+may serve the request, else the primary), through that server's own gate, on the driver.
 """
 
 from collections.abc import Callable
@@ -25,6 +28,7 @@ from shop.infrastructure.connection_outcomes import raise_connect_failure, settl
 from shop.infrastructure.engine import give_back
 from shop.infrastructure.order_repository import SqlAlchemyOrderReader
 from shop.infrastructure.product_repository import SqlAlchemyProductReader
+from shop.infrastructure.read_routing import ReadRouting, RoutedReads
 from shop.infrastructure.statements import DriverReads, Reads, TransactionReads
 from shop.infrastructure.user_repository import SqlAlchemyUserReader
 
@@ -36,8 +40,15 @@ class SqlAlchemyReadSide(AbstractReadSide):
     """One connection per `async with` (one instance serves one block at a time)."""
 
     def __init__(
-        self, engine_for_use: EngineForUse, gate: ConnectionGate, on_driver: bool = True
+        self,
+        engine_for_use: EngineForUse,
+        gate: ConnectionGate,
+        on_driver: bool = True,
+        routing: ReadRouting | None = None,
     ) -> None:
+        # Behind PgBouncer (not on the driver) reads stay on the primary.
+        self._routing = routing if on_driver else None
+        self._routed: RoutedReads | None = None
         self._engine_for_use = engine_for_use
         self._gate = gate
         self._on_driver = on_driver
@@ -46,8 +57,10 @@ class SqlAlchemyReadSide(AbstractReadSide):
         self._connection: AsyncConnection | None = None
 
     async def __aenter__(self) -> Self:
-        if self._engine is not None:
+        if self._engine is not None or self._routed is not None:
             raise AlreadyOpen("this read side is already open; nest another instance")
+        if self._routing is not None:
+            return self._with_readers(await self._open_routed(self._routing))
         await self._gate.enter()
         try:
             self._engine = self._engine_for_use()
@@ -56,10 +69,22 @@ class SqlAlchemyReadSide(AbstractReadSide):
             self._engine = None
             self._gate.leave()
             raise_connect_failure(error, self._gate)
+        return self._with_readers(reads)
+
+    def _with_readers(self, reads: Reads) -> Self:
         self.products = SqlAlchemyProductReader(reads)
         self.users = SqlAlchemyUserReader(reads)
         self.orders = SqlAlchemyOrderReader(reads)
         return self
+
+    async def _open_routed(self, routing: ReadRouting) -> Reads:
+        routed = RoutedReads(routing)
+        try:
+            await routed.open()  # a replica's failure falls back to the primary in there
+        except BaseException as error:
+            raise_connect_failure(error, self._gate)
+        self._routed = routed
+        return DriverReads(routed)
 
     async def _open(self, engine: AsyncEngine) -> Reads:
         if self._on_driver:
@@ -77,6 +102,10 @@ class SqlAlchemyReadSide(AbstractReadSide):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        routed, self._routed = self._routed, None
+        if routed is not None:
+            await self._close_routed(routed, exc)
+            return
         try:
             await self._close(exc)
         except Exception as close_error:
@@ -85,6 +114,15 @@ class SqlAlchemyReadSide(AbstractReadSide):
         finally:
             self._gate.leave()
         settle(exc, self._gate)
+
+    async def _close_routed(self, routed: RoutedReads, exc: BaseException | None) -> None:
+        gate = routed.gate or self._gate
+        try:
+            await routed.close(exc)
+        except Exception as close_error:
+            if exc is None:
+                raise translated(close_error, gate) from close_error
+        settle(exc, gate)
 
     async def _close(self, exc: BaseException | None) -> None:
         engine, self._engine = self._engine, None

@@ -13,6 +13,7 @@ from shop.infrastructure.order_repository import SqlAlchemyOrderRepository
 from shop.infrastructure.product_repository import SqlAlchemyProductRepository
 from shop.infrastructure.statements import Writes
 from shop.infrastructure.user_repository import SqlAlchemyUserRepository
+from shop.infrastructure.wal_positions import note_commit_position
 
 
 class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
@@ -22,7 +23,10 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
     rolls back the rest and returns the connection.
     """
 
-    def __init__(self, engine: AsyncEngine, gate: ConnectionGate) -> None:
+    def __init__(
+        self, engine: AsyncEngine, gate: ConnectionGate, commit_positions: bool = False
+    ) -> None:
+        self._commit_positions = commit_positions
         self._engine = engine
         self._gate = gate
         self._connection: AsyncConnection | None = None
@@ -66,6 +70,8 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
 
     async def commit(self) -> None:
         await self._active.commit()
+        if self._commit_positions:  # reads may come from replicas: say where this write is
+            await note_commit_position(self._active)
 
     async def rollback(self) -> None:
         await self._active.rollback()
