@@ -1,6 +1,8 @@
 """The `shop` command."""
 
 import asyncio
+import logging
+import logging.config
 import os
 import re
 import signal
@@ -26,6 +28,8 @@ from shop.infrastructure.database import (
     wait_for_database,
 )
 from shop.settings import ConfigurationError, Settings, load_settings
+
+logger = logging.getLogger("shop.cli")
 
 GRACEFUL_SHUTDOWN_SECONDS = 30
 ADMIN_PASSWORD_VARIABLE = "SHOP_ADMIN_PASSWORD"  # noqa: S105 - a variable name
@@ -58,8 +62,15 @@ def main() -> None:
     show_default="the number of CPU cores",
     type=click.IntRange(min=1),
 )
-def serve(host: str, port: int, workers: int) -> None:
+@click.option(
+    "--reload",
+    is_flag=True,
+    help="Restart when the code changes (development; one worker only).",
+)
+def serve(host: str, port: int, workers: int, reload: bool) -> None:
     """Serve the API until SIGTERM or Ctrl-C, then finish the requests under way and stop."""
+    if reload and workers > 1:
+        _fail("--reload serves one worker: leave out --workers or pass --workers 1", 2)
     settings = _settings_or_exit()
     url = database_url(settings)
     if settings.uses_embedded_database:
@@ -74,13 +85,20 @@ def serve(host: str, port: int, workers: int) -> None:
     # After a graceful shutdown uvicorn re-raises SIGTERM under the handler it found; make
     # that one exit 0, as a clean stop should (the default handler would kill the process).
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    logging_config = log_config(settings.log_format, settings.log_level)
+    # A log line, not a print: with LOG_FORMAT=json every line of output is one JSON object.
+    logging.config.dictConfig(logging_config)
+    base_url = f"http://{host}:{port}"
+    logger.info("serving %s with %d worker(s); API docs at %s/docs", base_url, workers, base_url)
     uvicorn.run(
         "shop.api.app:create_app",
         factory=True,
         host=host,
         port=port,
         workers=workers,
-        log_config=log_config(settings.log_format, settings.log_level),
+        reload=reload,
+        reload_dirs=[str(Path(__file__).parent)] if reload else None,
+        log_config=logging_config,
         access_log=False,
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
     )

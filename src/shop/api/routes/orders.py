@@ -7,6 +7,7 @@ from pydantic import StringConstraints
 from pydantic.json_schema import SkipJsonSchema
 
 from shop.api.dependencies import CurrentUser, order_service
+from shop.api.openapi import operation_id
 from shop.api.problems import problem_responses
 from shop.api.schemas.fields import DB_INT_MAX, Cursor, Id
 from shop.api.schemas.orders import OrderCreate, OrderOut
@@ -15,7 +16,7 @@ from shop.domain.order_service import OrderService
 from shop.domain.orders import MAX_IDEMPOTENCY_KEY_LENGTH, OrderStatus
 from shop.domain.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
-router = APIRouter(prefix="/orders", tags=["orders"])
+router = APIRouter(prefix="/orders", tags=["orders"], generate_unique_id_function=operation_id)
 
 Orders = Annotated[OrderService, Depends(order_service)]
 OrderId = Annotated[int, Path(ge=1, le=DB_INT_MAX, description="The order's id.")]
