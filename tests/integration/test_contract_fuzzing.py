@@ -13,7 +13,7 @@ import httpx
 import pytest
 from sqlalchemy import URL
 
-from tests.integration.conftest import LiveServer, running_server, server_environment
+from tests.plugins.processes import LiveServer, running_server, server_environment
 
 CONFIG = Path(__file__).with_name("schemathesis.toml")
 EXAMPLES_PER_OPERATION = 25

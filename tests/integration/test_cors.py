@@ -9,7 +9,7 @@ from sqlalchemy import URL
 
 from shop.api.app import create_app
 from shop.container import Container
-from tests.integration.conftest import settings_for
+from tests.plugins.settings import settings_for
 
 ALLOWED = "https://shop.example.com"
 ELSEWHERE = "https://evil.example.net"

@@ -14,7 +14,7 @@ import pytest
 from playwright.async_api import Browser, BrowserContext, Page, Route, async_playwright
 
 from shop.container import Container
-from tests.integration.conftest import LiveServer
+from tests.plugins.processes import LiveServer
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = [

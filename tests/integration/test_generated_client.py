@@ -18,7 +18,7 @@ import pytest
 from openapi_spec_validator import validate
 
 from shop.container import Container
-from tests.integration.conftest import LiveServer
+from tests.plugins.processes import LiveServer
 
 PACKAGE = "shop_api_client"
 ADMIN = ("client-admin@example.com", "client-admin-password")

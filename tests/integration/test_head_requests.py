@@ -2,9 +2,9 @@
 
 from httpx import AsyncClient
 
-from tests.integration.conftest import Caller
 from tests.integration.helpers import create_product
 from tests.integration.problems import assert_problem
+from tests.plugins.users import Caller
 
 
 async def test_head_on_the_product_list_is_the_get_without_its_body(

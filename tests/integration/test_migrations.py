@@ -19,7 +19,8 @@ from sqlalchemy.pool import NullPool
 
 from shop.infrastructure.migrations import alembic_config, current_revision, downgrade, upgrade
 from shop.infrastructure.tables import metadata
-from tests.integration.conftest import PROJECT_ROOT, migrate
+from tests.plugins.databases import migrate
+from tests.plugins.settings import PROJECT_ROOT
 
 CONFIG = alembic_config(PROJECT_ROOT / "alembic.ini")
 SCRIPTS = ScriptDirectory.from_config(CONFIG)

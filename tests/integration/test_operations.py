@@ -30,17 +30,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
 from shop.api.app import MAX_BODY_SIZE
-from tests.integration.conftest import (
-    PROJECT_ROOT,
-    TEST_JWT_SECRET,
-    LiveServer,
-    create_database,
-    drop_database,
-    free_port,
-    log_in,
-    running_server,
-    server_environment,
-)
+from tests.plugins.databases import create_database, drop_database
+from tests.plugins.processes import LiveServer, free_port, running_server, server_environment
+from tests.plugins.settings import PROJECT_ROOT, TEST_JWT_SECRET
+from tests.plugins.users import log_in
 
 BIN = Path(sys.executable).parent
 SHOP, ALEMBIC = str(BIN / "shop"), str(BIN / "alembic")

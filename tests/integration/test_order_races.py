@@ -18,13 +18,13 @@ from httpx import AsyncClient, Response
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.integration.conftest import a_caller
 from tests.integration.helpers import act, create_product, rows, stock
 from tests.integration.problems import assert_problem
+from tests.plugins.users import a_caller
 
 if TYPE_CHECKING:
     from shop.container import Container
-    from tests.integration.conftest import Caller
+    from tests.plugins.users import Caller
 
 PRICE = "3.50"
 """What every product here costs: the races are about stock, not money."""

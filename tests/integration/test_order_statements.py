@@ -1,8 +1,9 @@
 """How many SQL statements an orders request sends: a fixed number, whatever the size.
 
-`counting_statements` (conftest) counts every statement the app sends while one request
-is served (the requests run one at a time). Reading 1 order or 100, an order of 1 line
-or 50, placing or cancelling 1 line or 50: the same count each time, so there is no N+1.
+`counting_statements` (tests/integration/statements.py) counts every statement the app sends
+while one request is served (the requests run one at a time). Reading 1 order or 100, an
+order of 1 line or 50, placing or cancelling 1 line or 50: the same count each time, so
+there is no N+1.
 The budgets are the counts measured when these tests were written: a change that adds a
 round trip to every request fails here and has to say why.
 """
@@ -14,12 +15,12 @@ from httpx import AsyncClient, Response
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.integration.conftest import counting_statements
 from tests.integration.helpers import rows
+from tests.integration.statements import counting_statements
 
 if TYPE_CHECKING:
     from shop.container import Container
-    from tests.integration.conftest import Caller
+    from tests.plugins.users import Caller
 
 # Each budget counts the statement that finds the caller behind the bearer token.
 LIST_BUDGET = 2  # the caller; one page of orders with their lines

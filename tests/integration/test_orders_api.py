@@ -22,7 +22,7 @@ from tests.integration.helpers import act, create_product, cursor_of, rows, stoc
 from tests.integration.problems import assert_problem, error_fields
 
 if TYPE_CHECKING:
-    from tests.integration.conftest import Caller
+    from tests.plugins.users import Caller
 
 ORDER_KEYS = {"id", "user_id", "status", "items", "total", "created_at", "updated_at"}
 LINE_KEYS = {"product_id", "product_name", "quantity", "unit_price", "line_total"}

@@ -27,7 +27,9 @@ from sqlalchemy.pool import NullPool
 from shop.api.app import create_app
 from shop.container import Container
 from shop.infrastructure.embedded_postgres import start_embedded_postgres
-from tests.integration.conftest import a_caller, migrate, settings_for
+from tests.plugins.databases import migrate
+from tests.plugins.settings import settings_for
+from tests.plugins.users import a_caller
 
 OUTAGE_ANSWER_SECONDS = 3.0
 RECOVERY_SECONDS = 20.0
@@ -49,8 +51,9 @@ class OwnPostgres:
             timeout=60,
         )
 
-    def stop(self) -> None:
-        self._pg_ctl("-m", "fast", "-w", "stop")
+    def stop(self, mode: str = "fast") -> None:
+        """Stop the server: `fast` ends every session; `immediate` is a crash (no checkpoint)."""
+        self._pg_ctl("-m", mode, "-w", "stop")
 
     def start(self) -> None:
         socket_dir = str(self.url.query["host"])

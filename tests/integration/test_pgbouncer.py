@@ -25,7 +25,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shop.api.app import create_app
 from shop.container import Container
-from tests.integration.conftest import a_caller, free_port, settings_for
+from tests.plugins.processes import free_port
+from tests.plugins.settings import settings_for
+from tests.plugins.users import a_caller
 
 RUN_AS = "embedded_postgres"
 

@@ -2,8 +2,8 @@
 
 from httpx import AsyncClient
 
-from tests.integration.conftest import Caller
 from tests.integration.problems import assert_problem
+from tests.plugins.users import Caller
 
 
 async def test_titles_are_the_reason_phrases_whoever_raised_the_error(

@@ -10,7 +10,8 @@ from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shop.container import Container
-from tests.integration.conftest import Caller, counting_statements
+from tests.integration.statements import counting_statements
+from tests.plugins.users import Caller
 
 SORTS = ["id", "-id", "name", "-name", "price", "-price", "created_at", "-created_at"]
 CATALOGUE_SIZE = 20_000

@@ -19,7 +19,7 @@ from tests.integration.helpers import MISSING, cursor_of, rows, walk_pages, with
 from tests.integration.problems import assert_problem, error_fields
 
 if TYPE_CHECKING:
-    from tests.integration.conftest import Caller
+    from tests.plugins.users import Caller
 
 PRODUCT_KEYS = {"id", "name", "description", "price", "quantity", "created_at", "updated_at"}
 STRONG_ETAG = re.compile(r'"[^"]*"')

@@ -4,9 +4,9 @@ import pytest
 from httpx import AsyncClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.integration.conftest import Caller
 from tests.integration.helpers import create_product, rows
 from tests.integration.problems import assert_problem
+from tests.plugins.users import Caller
 
 PRODUCT = '{"name": "Kettle", "price": "20.00", "quantity": 3}'
 

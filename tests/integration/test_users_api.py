@@ -16,12 +16,13 @@ from pwdlib.hashers.argon2 import Argon2Hasher
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.integration.conftest import TEST_JWT_SECRET, log_in
 from tests.integration.helpers import MISSING, cursor_of, rows, walk_pages, with_overrides
 from tests.integration.problems import assert_problem, error_fields
+from tests.plugins.settings import TEST_JWT_SECRET
+from tests.plugins.users import log_in
 
 if TYPE_CHECKING:
-    from tests.integration.conftest import Caller
+    from tests.plugins.users import Caller
 
 USER_KEYS = {"id", "email", "username", "role", "created_at"}
 TOKEN_KEYS = {"access_token", "token_type", "expires_in"}

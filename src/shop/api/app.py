@@ -14,7 +14,7 @@ from shop.api.media_types import refuse_unsupported_media_types
 from shop.api.openapi import install_openapi
 from shop.api.problems import install_problem_handlers
 from shop.api.request_context import REQUEST_ID_HEADER, RequestContextMiddleware
-from shop.api.routes import auth, health, metrics, orders, products, users
+from shop.api.routes import auth, health, metrics_scrape, orders, products, users
 from shop.container import Container, shut_down, start_up
 from shop.settings import Settings
 
@@ -68,7 +68,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.add_middleware(HeadAsGetMiddleware)
     app.add_middleware(RequestContextMiddleware, access_log=app.state.access_log)
     _allow_cross_origin_calls(app, container.settings())
-    for module in (products, orders, users, auth, health, metrics):
+    for module in (products, orders, users, auth, health, metrics_scrape):
         # Added to the app's own router rather than included: an included router is one
         # more layer of matching that every request walks (about 5% of a product read),
         # and these routers carry nothing to inherit but the prefix and tags their

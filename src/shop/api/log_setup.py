@@ -5,10 +5,14 @@ Every line carries the id of the request it belongs to.
 
 import logging
 import time
+from collections.abc import Iterable
 from typing import Any
 
+from sqlalchemy import make_url
+
+from shop.api.log_redaction import SecretRedactingFilter
 from shop.api.request_context import RequestIdLogFilter
-from shop.settings import LogFormat
+from shop.settings import LogFormat, Settings
 
 TEXT_FORMAT = "%(asctime)s %(levelname)-7s %(name)s [%(request_id)s] %(message)s"
 JSON_FIELDS = "%(levelname)s %(name)s %(message)s %(request_id)s"
@@ -37,12 +41,27 @@ class TextFormatter(logging.Formatter):
         return formatted if with_msecs is None else with_msecs % (formatted, record.msecs)
 
 
-def log_config(log_format: LogFormat = LogFormat.TEXT, level: str = "INFO") -> dict[str, Any]:
-    """A `logging.config.dictConfig` for the app and uvicorn alike."""
+def configured_secrets(settings: Settings) -> list[str]:
+    """The secret values among the settings, for the log filter to blank out."""
+    secrets = [settings.postgres_password.get_secret_value()]
+    if settings.database_url is not None:
+        secrets.append(make_url(settings.database_url.get_secret_value()).password or "")
+    if settings.jwt_secret is not None:
+        secrets.append(settings.jwt_secret.get_secret_value())
+    return [secret for secret in secrets if secret]
+
+
+def log_config(
+    log_format: LogFormat = LogFormat.TEXT, level: str = "INFO", secrets: Iterable[str] = ()
+) -> dict[str, Any]:
+    """A `logging.config.dictConfig` for the app and uvicorn alike; `secrets` never show."""
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "filters": {"request_id": {"()": RequestIdLogFilter}},
+        "filters": {
+            "request_id": {"()": RequestIdLogFilter},
+            "redact": {"()": SecretRedactingFilter, "secrets": list(secrets)},
+        },
         "formatters": {
             "text": {"class": f"{__name__}.TextFormatter", "format": TEXT_FORMAT},
             "json": {
@@ -57,7 +76,7 @@ def log_config(log_format: LogFormat = LogFormat.TEXT, level: str = "INFO") -> d
             "console": {
                 "class": "logging.StreamHandler",
                 "formatter": log_format.value,
-                "filters": ["request_id"],
+                "filters": ["request_id", "redact"],
                 "stream": "ext://sys.stderr",
             }
         },

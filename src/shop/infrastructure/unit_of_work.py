@@ -1,5 +1,6 @@
 """The SQLAlchemy unit of work: one pooled connection, committed only when told, always closed."""
 
+import asyncio
 from types import TracebackType
 from typing import Self
 
@@ -9,7 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from shop.domain.errors import DomainError, StorageUnavailable
 from shop.domain.unit_of_work import AbstractUnitOfWork, ReadOnlyUnitOfWork
 from shop.infrastructure.connection_gate import ConnectionGate
-from shop.infrastructure.database import give_back, is_connection_error
+from shop.infrastructure.connection_health import is_connection_error
+from shop.infrastructure.engine import give_back
 from shop.infrastructure.order_repository import SqlAlchemyOrderRepository
 from shop.infrastructure.product_repository import SqlAlchemyProductRepository
 from shop.infrastructure.statements import (
@@ -52,6 +54,10 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
             self._gate.leave()
             if isinstance(error, Exception):
                 raise _translated(error) from error
+            if isinstance(error, asyncio.CancelledError) and not _being_cancelled():
+                # The driver's connect gave up on its own (a connection attempt cut short by
+                # a server going away): the request itself was not cancelled.
+                raise StorageUnavailable(_UNAVAILABLE) from error
             raise
         self.products = SqlAlchemyProductRepository(statements)
         self.users = SqlAlchemyUserRepository(statements)
@@ -80,12 +86,16 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
             self._read_only = False
             self._gate.leave()
         if exc is not None and is_connection_error(exc):
-            raise StorageUnavailable("The database is unavailable; retry shortly.") from exc
+            raise StorageUnavailable(_UNAVAILABLE) from exc
 
     async def _close(self, exc: BaseException | None) -> None:
         connection, self._connection = self._connection, None
         lent, self._lent = self._lent, None
         if connection is not None:
+            if exc is not None and is_connection_error(exc):
+                # Gone or hung: a ROLLBACK would wait for an answer that may never come,
+                # and the server rolls back by itself when the connection ends.
+                await connection.invalidate()
             # Closing rolls back whatever was not committed and returns the connection.
             await connection.close()
         if lent is not None:
@@ -109,7 +119,16 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         return self._connection
 
 
+_UNAVAILABLE = "The database is unavailable; retry shortly."
+
+
 def _translated(error: Exception) -> Exception:
     if is_connection_error(error):
-        return StorageUnavailable("The database is unavailable; retry shortly.")
+        return StorageUnavailable(_UNAVAILABLE)
     return error
+
+
+def _being_cancelled() -> bool:
+    """Whether the running task has been asked to stop (a client gone, a shutdown)."""
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0

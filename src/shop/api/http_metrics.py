@@ -1,18 +1,7 @@
-"""HTTP metrics, and the Prometheus exposition of every metric of the process (or workers)."""
+"""Prometheus metrics of the HTTP requests answered: counts and latency by route and status."""
 
-import os
+from prometheus_client import Counter, Histogram
 
-from prometheus_client import (
-    CONTENT_TYPE_LATEST,
-    REGISTRY,
-    CollectorRegistry,
-    Counter,
-    Histogram,
-    generate_latest,
-    multiprocess,
-)
-
-MULTIPROCESS_DIRECTORY_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 UNMATCHED_ROUTE = "unmatched"
 """The route label of requests no route matched: one label, however many odd paths arrive."""
 
@@ -40,12 +29,3 @@ def observe_request(method: str, route: str, status: int, seconds: float) -> Non
     requests, latency = series
     requests.inc()
     latency.observe(seconds)
-
-
-def exposition() -> tuple[bytes, str]:
-    """The metrics in the Prometheus text format, summed over workers in multiprocess mode."""
-    if MULTIPROCESS_DIRECTORY_VARIABLE in os.environ:
-        registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
-        return generate_latest(registry), CONTENT_TYPE_LATEST
-    return generate_latest(REGISTRY), CONTENT_TYPE_LATEST

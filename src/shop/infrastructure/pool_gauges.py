@@ -1,13 +1,11 @@
-"""Prometheus metrics of the database pool and of the orders the shop took or refused."""
+"""The database pool's size and use, sampled into Prometheus gauges."""
 
 import asyncio
 import contextlib
 from typing import Any
 
-from prometheus_client import Counter, Gauge
+from prometheus_client import Gauge
 from sqlalchemy.ext.asyncio import AsyncEngine
-
-from shop.domain.orders import Order
 
 POOL_SIZE = Gauge(
     "shop_db_pool_size", "Connections the pool keeps open.", multiprocess_mode="livesum"
@@ -20,8 +18,6 @@ POOL_OVERFLOW = Gauge(
     "Connections open beyond the pool size.",
     multiprocess_mode="livesum",
 )
-ORDERS_PLACED = Counter("shop_orders_placed", "Orders placed.")
-ORDERS_REFUSED = Counter("shop_orders_refused", "Orders refused, by reason.", ["reason"])
 
 
 POOL_SAMPLE_SECONDS = 1.0
@@ -58,13 +54,3 @@ class PoolGauges:
         while True:
             self._sample()
             await asyncio.sleep(POOL_SAMPLE_SECONDS)
-
-
-class PrometheusOrderEvents:
-    """Counts orders placed and refused."""
-
-    def order_placed(self, order: Order) -> None:
-        ORDERS_PLACED.inc()
-
-    def order_refused(self, reason: str) -> None:
-        ORDERS_REFUSED.labels(reason).inc()

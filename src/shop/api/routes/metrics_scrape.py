@@ -2,8 +2,8 @@
 
 from fastapi import APIRouter, Response
 
-from shop.api.metrics import exposition
 from shop.api.openapi import operation_id
+from shop.api.prometheus_exposition import exposition
 
 router = APIRouter(tags=["health"], generate_unique_id_function=operation_id)
 
