@@ -23,7 +23,7 @@ _OAUTH2_REDIRECT_URL = f"{DOCS_URL}/oauth2-redirect"
 _ASSETS = files("fastapi_offline") / "static"
 
 # Swagger UI would otherwise send the document to an outside validator for its badge.
-_SWAGGER_UI_PARAMETERS = {"validatorUrl": None, "persistAuthorization": True}
+_SWAGGER_UI_PARAMETERS = {"validatorUrl": None}
 
 # The browser itself keeps the pages on this host: ReDoc's side menu, for one, always draws
 # its maker's logo from their CDN. Inline scripts and styles are the pages' own set-up.

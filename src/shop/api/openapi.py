@@ -72,7 +72,8 @@ _DESCRIPTION_OF_STATUS = {
     503: "The database is out of reach or overloaded; `Retry-After` says when to retry.",
 }
 
-# Each example carries a type the server really sends for that status on that resource.
+# Each example is a problem as the server sends it for that status on that resource (the
+# longest matching path prefix wins).
 _TYPE_AND_DETAIL: dict[tuple[str, int], tuple[str, str]] = {
     ("", 401): (
         "urn:problem:shop:invalid-token",
@@ -96,7 +97,7 @@ _TYPE_AND_DETAIL: dict[tuple[str, int], tuple[str, str]] = {
     ),
     ("/orders", 409): (
         "urn:problem:shop:out-of-stock",
-        "Not enough stock of product 42 (Espresso machine): 3 requested, 1 available.",
+        "Not enough stock of product 42 ('Espresso machine'): 3 requested, 1 available.",
     ),
     ("/orders/", 409): (
         "urn:problem:shop:wrong-order-state",
@@ -108,7 +109,7 @@ _TYPE_AND_DETAIL: dict[tuple[str, int], tuple[str, str]] = {
     ),
     ("", 412): (
         "urn:problem:shop:stale-product",
-        "Product 42 changed since the version named in If-Match.",
+        "Product 42 has changed since the version named in If-Match; fetch it again and retry.",
     ),
     ("", 413): ("about:blank", "The request body is larger than 1048576 bytes."),
     ("", 415): ("about:blank", "The request body must be application/json."),
@@ -121,7 +122,7 @@ _TYPE_AND_DETAIL: dict[tuple[str, int], tuple[str, str]] = {
     ("", 500): ("about:blank", "Internal Server Error"),
     ("", 503): (
         "urn:problem:shop:storage-unavailable",
-        "The database cannot be reached; retry shortly.",
+        "The database is unavailable; retry shortly.",
     ),
 }
 

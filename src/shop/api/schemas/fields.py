@@ -38,9 +38,9 @@ JSON_INTEGER = BeforeValidator(_json_integer)
 Id = Annotated[int, Field(ge=1, le=DB_INT_MAX, examples=[42])]
 
 PRICE_TEXT = r"^(0|[1-9][0-9]{0,9})(\.[0-9]{1,2})?$"
-# Exact by construction: a decimal string, or a whole number. A JSON number with a fraction
-# would need `multipleOf: 0.01`, which float arithmetic cannot check (0.07 fails it), so
-# amounts with cents travel as strings, as they do in every response.
+# Exact by construction: a decimal string, or a whole number. A JSON number with cents
+# (19.99) is still read, at most two places, but the schema does not offer it: it would
+# need `multipleOf: 0.01`, which float arithmetic cannot check (validators refuse 0.07).
 _PRICE_SCHEMA: dict[str, Any] = {
     "anyOf": [
         {"type": "string", "pattern": PRICE_TEXT},
@@ -53,11 +53,9 @@ _PRICE_SCHEMA: dict[str, Any] = {
 
 
 def _price_text(value: object) -> object:
-    """Decimal strings in the plain form the schema names; JSON numbers only when whole."""
+    """Decimal strings in the plain form the schema names; numbers are checked as numbers."""
     if isinstance(value, str) and not re.fullmatch(PRICE_TEXT, value):
         raise ValueError("a price is written like 19.99: digits, at most two decimal places")
-    if isinstance(value, float) and not value.is_integer():
-        raise ValueError('a price with cents is sent as a decimal string, like "19.99"')
     return value
 
 
