@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 BENCH_INSTALLED := $(VENV)/.bench-installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install run serve admin test test-unit test-integration system-packages lint fmt migrate rollback revision clean \
+.PHONY: help install run serve admin test test-fast test-unit test-integration test-containers system-packages lint fmt migrate rollback revision clean \
 	bench bench-quick bench-instructions wrk-installed valgrind-installed
 
 help: ## list the targets
@@ -37,23 +37,43 @@ admin: $(INSTALLED) ## create an administrator: make admin email=you@example.com
 	@test -n "$(email)" || { echo 'usage: make admin email=you@example.com' >&2; exit 2; }
 	$(BIN)/shop create-admin --email "$(email)"
 
-test: $(INSTALLED) system-packages ## run every test, unit and integration
-	$(BIN)/pytest
+# Tests spread over the cores (pytest-xdist), a file at a time: every worker has its own
+# database server, template and per-test databases.
+PARALLEL := -n auto --dist loadfile
+
+test: $(INSTALLED) system-packages ## run every test, unit and integration, slow ones included
+	$(BIN)/pytest $(PARALLEL)
+
+test-fast: $(INSTALLED) ## the edit loop: unit tests and the in-process integration tests (not slow)
+	$(BIN)/pytest $(PARALLEL) -m "not slow"
 
 test-unit: $(INSTALLED) ## run the unit tests only (no database)
 	$(BIN)/pytest tests/unit
 
 test-integration: $(INSTALLED) system-packages ## run the integration tests only
-	$(BIN)/pytest tests/integration
+	$(BIN)/pytest $(PARALLEL) tests/integration
+
+# The integration tests on a throwaway postgres:18-alpine container (testcontainers), never the
+# embedded fallback: no Docker engine, or no image, is a failure. `tests=` narrows the run.
+test-containers: $(INSTALLED) system-packages ## the integration tests on a PostgreSQL 18 container: make test-containers [tests="FILES"]
+	SHOP_TEST_DATABASE=container $(BIN)/pytest $(or $(tests),tests/integration)
 
 # The PgBouncer test runs a real PgBouncer (Debian's package): installed here when missing.
-system-packages: ## install the system packages the tests use (pgbouncer, haproxy, chromium), if missing
+system-packages: ## install the system packages the tests use (pgbouncer, iproute2, haproxy, chromium), if missing
 	@command -v pgbouncer >/dev/null || [ -x /usr/sbin/pgbouncer ] || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo 'installing pgbouncer (apt-get)'; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pgbouncer >/dev/null; \
 	  else \
 	    echo 'the tests need pgbouncer: install it (apt-get install pgbouncer)' >&2; exit 1; \
+	  fi; }
+	@# The network-cut test puts PostgreSQL in a network namespace of its own (iproute2's ip).
+	@command -v ip >/dev/null || [ -x /usr/sbin/ip ] || [ -x /sbin/ip ] || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo 'installing iproute2 (apt-get)'; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq iproute2 >/dev/null; \
+	  else \
+	    echo 'the network-cut test needs iproute2 and root: install it (apt-get install iproute2) or run pytest -m "not needs_root"' >&2; exit 1; \
 	  fi; }
 	@# The load-balancer test runs three instances behind a real HAProxy (Debian's package).
 	@command -v haproxy >/dev/null || [ -x /usr/sbin/haproxy ] || { \

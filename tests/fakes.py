@@ -24,8 +24,9 @@ from shop.domain.products import (
     ProductSortField,
     SortValue,
 )
-from shop.domain.security import AccessToken, Verification
-from shop.domain.unit_of_work import AbstractUnitOfWork, ReadOnlyUnitOfWork
+from shop.domain.read_side import AbstractReadSide
+from shop.domain.security import AccessToken, TokenSubject, Verification
+from shop.domain.unit_of_work import AbstractUnitOfWork, AlreadyOpen
 from shop.domain.users import EmailTaken, InvalidToken, NewUser, Role, User, UsernameTaken
 
 
@@ -40,16 +41,46 @@ class FakeClock:
         return self._now
 
 
-class InMemoryProductRepository:
-    def __init__(self, rows: dict[int, Product], referenced: set[int], clock: FakeClock) -> None:
+class InMemoryProductReader:
+    def __init__(self, rows: dict[int, Product]) -> None:
         self.rows = rows
-        self.referenced = referenced
-        self._clock = clock
-        self._ids = itertools.count(max(rows, default=0) + 1)
 
     async def get(self, product_id: int) -> Product | None:
         found = self.rows.get(product_id)
         return None if found is None else replace(found)
+
+    async def list_page(
+        self,
+        criteria: ProductFilter,
+        ordering: ProductOrdering,
+        after: tuple[SortValue, ...] | None,
+        limit: int,
+    ) -> list[Product]:
+        def key(p: Product) -> tuple[SortValue, ...]:
+            if ordering.field is ProductSortField.ID:
+                return (p.id,)
+            return (getattr(p, ordering.field), p.id)
+
+        chosen = sorted(
+            (p for p in self.rows.values() if _matches(p, criteria)),
+            key=key,  # type: ignore[arg-type, return-value]
+            reverse=ordering.descending,
+        )
+        if after is not None:
+            chosen = [
+                p
+                for p in chosen
+                if (key(p) < after if ordering.descending else key(p) > after)  # type: ignore[operator]
+            ]
+        return [replace(p) for p in chosen[:limit]]
+
+
+class InMemoryProductRepository(InMemoryProductReader):
+    def __init__(self, rows: dict[int, Product], referenced: set[int], clock: FakeClock) -> None:
+        super().__init__(rows)
+        self.referenced = referenced
+        self._clock = clock
+        self._ids = itertools.count(max(rows, default=0) + 1)
 
     async def get_for_update(self, product_id: int) -> Product | None:
         return await self.get(product_id)
@@ -85,31 +116,6 @@ class InMemoryProductRepository:
             raise ProductInUse(product_id)
         return self.rows.pop(product_id, None) is not None
 
-    async def list_page(
-        self,
-        criteria: ProductFilter,
-        ordering: ProductOrdering,
-        after: tuple[SortValue, ...] | None,
-        limit: int,
-    ) -> list[Product]:
-        def key(p: Product) -> tuple[SortValue, ...]:
-            if ordering.field is ProductSortField.ID:
-                return (p.id,)
-            return (getattr(p, ordering.field), p.id)
-
-        chosen = sorted(
-            (p for p in self.rows.values() if _matches(p, criteria)),
-            key=key,  # type: ignore[arg-type, return-value]
-            reverse=ordering.descending,
-        )
-        if after is not None:
-            chosen = [
-                p
-                for p in chosen
-                if (key(p) < after if ordering.descending else key(p) > after)  # type: ignore[operator]
-            ]
-        return [replace(p) for p in chosen[:limit]]
-
 
 def _matches(product: Product, criteria: ProductFilter) -> bool:
     if criteria.name_contains and criteria.name_contains.lower() not in product.name.lower():
@@ -121,11 +127,9 @@ def _matches(product: Product, criteria: ProductFilter) -> bool:
     return criteria.in_stock is None or (product.quantity > 0) == criteria.in_stock
 
 
-class InMemoryUserRepository:
-    def __init__(self, rows: dict[int, User], clock: FakeClock) -> None:
+class InMemoryUserReader:
+    def __init__(self, rows: dict[int, User]) -> None:
         self.rows = rows
-        self._clock = clock
-        self._ids = itertools.count(max(rows, default=0) + 1)
 
     async def get(self, user_id: int) -> User | None:
         found = self.rows.get(user_id)
@@ -134,6 +138,20 @@ class InMemoryUserRepository:
     async def get_by_email(self, email: str) -> User | None:
         found = next((u for u in self.rows.values() if u.email == email.lower()), None)
         return None if found is None else replace(found)
+
+    async def list_page(self, after_id: int | None, limit: int) -> list[User]:
+        chosen = sorted(i for i in self.rows if after_id is None or i > after_id)
+        return [replace(self.rows[i]) for i in chosen[:limit]]
+
+
+class InMemoryUserRepository(InMemoryUserReader):
+    def __init__(self, rows: dict[int, User], clock: FakeClock) -> None:
+        super().__init__(rows)
+        self._clock = clock
+        self._ids = itertools.count(max(rows, default=0) + 1)
+
+    async def get_for_update(self, user_id: int) -> User | None:
+        return await self.get(user_id)
 
     async def add(self, new: NewUser) -> User:
         self._check_unique(new.email, new.username, None)
@@ -147,10 +165,6 @@ class InMemoryUserRepository:
         self._check_unique(None, user.username, user.id)
         self.rows[user.id] = replace(user)
 
-    async def list_page(self, after_id: int | None, limit: int) -> list[User]:
-        chosen = sorted(i for i in self.rows if after_id is None or i > after_id)
-        return [replace(self.rows[i]) for i in chosen[:limit]]
-
     def _check_unique(self, email: str | None, username: str, own_id: int | None) -> None:
         for other in self.rows.values():
             if other.id == own_id:
@@ -161,20 +175,44 @@ class InMemoryUserRepository:
                 raise UsernameTaken
 
 
-class InMemoryOrderRepository:
+class InMemoryOrderReader:
+    def __init__(self, rows: dict[int, Order], keys: dict[tuple[int, str], IdempotencyRecord]):
+        self.rows = rows
+        self.keys = keys
+
+    async def get(self, order_id: int) -> Order | None:
+        return copy.deepcopy(self.rows.get(order_id))
+
+    async def idempotency_record(self, user_id: int, key: str) -> IdempotencyRecord | None:
+        return self.keys.get((user_id, key))
+
+    async def list_page(
+        self,
+        user_id: int | None,
+        status: OrderStatus | None,
+        before_id: int | None,
+        limit: int,
+    ) -> list[Order]:
+        chosen = [
+            o
+            for o in sorted(self.rows.values(), key=lambda o: o.id, reverse=True)
+            if (user_id is None or o.user_id == user_id)
+            and (status is None or o.status is status)
+            and (before_id is None or o.id < before_id)
+        ]
+        return copy.deepcopy(chosen[:limit])
+
+
+class InMemoryOrderRepository(InMemoryOrderReader):
     def __init__(
         self,
         rows: dict[int, Order],
         keys: dict[tuple[int, str], IdempotencyRecord],
         clock: FakeClock,
     ) -> None:
-        self.rows = rows
-        self.keys = keys
+        super().__init__(rows, keys)
         self._clock = clock
         self._ids = itertools.count(max(rows, default=0) + 1)
-
-    async def get(self, order_id: int) -> Order | None:
-        return copy.deepcopy(self.rows.get(order_id))
 
     async def get_for_update(self, order_id: int) -> Order | None:
         return await self.get(order_id)
@@ -196,25 +234,6 @@ class InMemoryOrderRepository:
     async def save_status(self, order: Order) -> None:
         order.updated_at = self._clock()
         self.rows[order.id] = copy.deepcopy(order)
-
-    async def idempotency_record(self, user_id: int, key: str) -> IdempotencyRecord | None:
-        return self.keys.get((user_id, key))
-
-    async def list_page(
-        self,
-        user_id: int | None,
-        status: OrderStatus | None,
-        before_id: int | None,
-        limit: int,
-    ) -> list[Order]:
-        chosen = [
-            o
-            for o in sorted(self.rows.values(), key=lambda o: o.id, reverse=True)
-            if (user_id is None or o.user_id == user_id)
-            and (status is None or o.status is status)
-            and (before_id is None or o.id < before_id)
-        ]
-        return copy.deepcopy(chosen[:limit])
 
 
 class RecordingOrderEvents:
@@ -252,14 +271,15 @@ class FakePasswordHasher:
 
 
 class FakeTokenService:
-    def issue(self, user_id: int) -> AccessToken:
-        return AccessToken(f"token-for-{user_id}", 60)
+    def issue(self, user_id: int, token_version: int) -> AccessToken:
+        return AccessToken(f"token-for-{user_id}-{token_version}", 60)
 
-    def user_id_in(self, token: str) -> int:
-        prefix, _, user_id = token.rpartition("-")
-        if prefix != "token-for" or not user_id.isdigit():
+    def subject_of(self, token: str) -> TokenSubject:
+        prefix, _, rest = token.partition("-for-")
+        user_id, _, version = rest.partition("-")
+        if prefix != "token" or not (user_id.isdigit() and version.isdigit()):
             raise InvalidToken
-        return int(user_id)
+        return TokenSubject(int(user_id), int(version))
 
 
 class FakeUnitOfWork(AbstractUnitOfWork):
@@ -273,13 +293,12 @@ class FakeUnitOfWork(AbstractUnitOfWork):
         self.referenced_products: set[int] = set()
         self.clock = FakeClock()
         self.commits = 0
-        self._read_only = False
-
-    def read_only(self) -> Self:
-        self._read_only = True
-        return self
+        self._open = False
 
     async def __aenter__(self) -> Self:
+        if self._open:
+            raise AlreadyOpen("this unit of work is already open; nest another instance")
+        self._open = True
         self.products = InMemoryProductRepository(
             copy.deepcopy(self.committed_products), self.referenced_products, self.clock
         )
@@ -295,12 +314,12 @@ class FakeUnitOfWork(AbstractUnitOfWork):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self._read_only = False
-        await super().__aexit__(exc_type, exc, tb)
+        try:
+            await super().__aexit__(exc_type, exc, tb)
+        finally:
+            self._open = False
 
     async def commit(self) -> None:
-        if self._read_only:
-            raise ReadOnlyUnitOfWork("a read-only unit of work has nothing to commit")
         self.committed_products = copy.deepcopy(self.products.rows)
         self.committed_users = copy.deepcopy(self.users.rows)
         self.committed_orders = copy.deepcopy(self.orders.rows)
@@ -312,6 +331,34 @@ class FakeUnitOfWork(AbstractUnitOfWork):
         self.users.rows = copy.deepcopy(self.committed_users)
         self.orders.rows = copy.deepcopy(self.committed_orders)
         self.orders.keys = dict(self.committed_keys)
+
+
+class FakeReadSide(AbstractReadSide):
+    """Reads what the unit of work `of` has committed, as the real read side reads the database."""
+
+    def __init__(self, of: FakeUnitOfWork) -> None:
+        self._committed = of
+        self._open = False
+
+    async def __aenter__(self) -> Self:
+        if self._open:
+            raise AlreadyOpen("this read side is already open; nest another instance")
+        self._open = True
+        state = self._committed
+        self.products = InMemoryProductReader(copy.deepcopy(state.committed_products))
+        self.users = InMemoryUserReader(copy.deepcopy(state.committed_users))
+        self.orders = InMemoryOrderReader(
+            copy.deepcopy(state.committed_orders), dict(state.committed_keys)
+        )
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._open = False
 
 
 def a_new_product(**overrides: object) -> NewProduct:

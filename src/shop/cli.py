@@ -19,7 +19,7 @@ from sqlalchemy import exc as sa_exc
 from shop.api.log_setup import configured_secrets, log_config
 from shop.api.prometheus_exposition import MULTIPROCESS_DIRECTORY_VARIABLE
 from shop.container import Container
-from shop.domain.errors import DomainError
+from shop.domain.errors import DomainError, StorageUnavailable
 from shop.domain.users import EmailTaken, User
 from shop.infrastructure.database_location import start_or_locate_server
 from shop.infrastructure.engine import create_engine
@@ -29,6 +29,9 @@ from shop.settings import ConfigurationError, Settings, load_settings
 logger = logging.getLogger("shop.cli")
 
 GRACEFUL_SHUTDOWN_SECONDS = 30
+WORKER_HEALTHCHECK_SECONDS = 30
+"""How long the server process waits for a worker to answer its health check before it kills
+and replaces it. Uvicorn's 5 s kills workers that are only slow to start on a busy machine."""
 ADMIN_PASSWORD_VARIABLE = "SHOP_ADMIN_PASSWORD"  # noqa: S105 - a variable name
 
 
@@ -103,6 +106,7 @@ def serve(host: str, port: int, workers: int, reload: bool) -> None:
         log_config=logging_config,
         access_log=False,
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
     )
 
 
@@ -155,7 +159,7 @@ def create_admin(email: str, username: str | None) -> None:
         _fail(str(error), 2)
     except EmailTaken:
         _fail(f"a user with the e-mail address {email} already exists; nothing changed")
-    except DomainError as error:
+    except (DomainError, StorageUnavailable) as error:
         _fail(error.detail, 2)
     except sa_exc.ProgrammingError:
         _fail("the database schema is missing or old; run `make migrate` first")

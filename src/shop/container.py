@@ -18,6 +18,13 @@ from shop.infrastructure.migrations import DatabaseReadinessProbe, alembic_confi
 from shop.infrastructure.order_counters import PrometheusOrderEvents
 from shop.infrastructure.passwords import Argon2PasswordHasher
 from shop.infrastructure.pool_gauges import PoolGauges
+from shop.infrastructure.read_routing import routing_if_replicas
+from shop.infrastructure.read_side import SqlAlchemyReadSide
+from shop.infrastructure.replicas import (
+    ReadinessWithReplicas,
+    reads_from_replicas,
+    replica_set,
+)
 from shop.infrastructure.startup_wait import wait_for_database
 from shop.infrastructure.tokens import JwtTokenService, jwt_secret
 from shop.infrastructure.unit_of_work import SqlAlchemyUnitOfWork
@@ -33,11 +40,22 @@ class Container(containers.DeclarativeContainer):
     connection_gate = providers.Singleton(pool_sized_gate, settings)
     pool_gauges = providers.Singleton(PoolGauges, engine)
     driver_reads = providers.Singleton(reads_on_driver, settings)
-    unit_of_work = providers.Factory(SqlAlchemyUnitOfWork, engine, connection_gate, driver_reads)
+    replicas = providers.Singleton(replica_set, settings, engine)
+    commit_positions = providers.Singleton(reads_from_replicas, settings)
+    read_routing = providers.Singleton(routing_if_replicas, engine, connection_gate, replicas)
+    unit_of_work = providers.Factory(
+        SqlAlchemyUnitOfWork, engine, connection_gate, commit_positions
+    )
+    # The read side asks for its engine at each use (`engine.provider` is the provider
+    # itself); with replicas, `read_routing` picks the server for each use instead.
+    read_side = providers.Factory(
+        SqlAlchemyReadSide, engine.provider, connection_gate, driver_reads, read_routing
+    )
 
     alembic_config = providers.Singleton(alembic_config, settings.provided.alembic_config)
     migration_head = providers.Singleton(head_revision, alembic_config)
-    readiness_probe = providers.Factory(DatabaseReadinessProbe, engine, migration_head)
+    primary_readiness = providers.Factory(DatabaseReadinessProbe, engine, migration_head)
+    readiness_probe = providers.Factory(ReadinessWithReplicas, primary_readiness, replicas)
 
     password_hasher = providers.Singleton(
         Argon2PasswordHasher,
@@ -52,10 +70,12 @@ class Container(containers.DeclarativeContainer):
         ttl_seconds=settings.provided.access_token_ttl,
     )
 
-    product_service = providers.Factory(ProductService, unit_of_work)
+    product_service = providers.Factory(ProductService, unit_of_work, read_side)
     order_events = providers.Singleton(PrometheusOrderEvents)
-    order_service = providers.Factory(OrderService, unit_of_work, order_events)
-    user_service = providers.Factory(UserService, unit_of_work, password_hasher, token_service)
+    order_service = providers.Factory(OrderService, unit_of_work, read_side, order_events)
+    user_service = providers.Factory(
+        UserService, unit_of_work, read_side, password_hasher, token_service
+    )
 
 
 logger = logging.getLogger(__name__)
@@ -70,9 +90,11 @@ async def start_up(container: Container) -> None:
     version = await wait_for_database(engine, container.settings().db_connect_timeout)
     logger.info("database %s is up: %s", describe(engine.url), version.split(" on ")[0])
     container.pool_gauges().start()
+    await container.replicas().start()
 
 
 async def shut_down(container: Container) -> None:
-    """Stop sampling the pool, then close every pooled connection."""
+    """Stop sampling the pool and checking replicas, then close every pooled connection."""
+    await container.replicas().stop()
     await container.pool_gauges().stop()
     await container.engine().dispose()

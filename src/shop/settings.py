@@ -67,8 +67,43 @@ class Settings(BaseSettings):
     db_connect_timeout: float = Field(
         default=10.0, gt=0, description="Seconds to wait for the database at start-up."
     )
+    db_socket_timeout: float = Field(
+        default=5.0,
+        gt=0,
+        description="Seconds a connection may go unanswered (a network cut, a hung server) "
+        "before it is given up (TCP_USER_TIMEOUT, keepalive), and the longest one connection "
+        "attempt may take.",
+    )
+    db_queue_limit: int = Field(
+        default=64,
+        ge=0,
+        description="Requests that may queue for a database connection, per worker; more are "
+        "refused at once with a 503 (0: no limit). The default lets 64 connections' worth of "
+        "requests wait, as a load test of one worker sends; set it near the pool size's "
+        "multiple that the p99 can afford.",
+    )
     db_statement_timeout: float = Field(
         default=30.0, gt=0, description="Seconds a single statement may run before it is cancelled."
+    )
+
+    # Read replicas: see the README's "Read replicas" for what a read may see, and when.
+    database_replica_urls: Annotated[tuple[SecretStr, ...], NoDecode] = Field(
+        default=(),
+        description="Streaming replicas that serve reads, comma-separated URLs (none by default).",
+    )
+    db_replica_max_lag: float = Field(
+        default=5.0,
+        gt=0,
+        description="Seconds a replica may lag behind the primary and still serve reads.",
+    )
+    db_replica_wait: float = Field(
+        default=0.5,
+        ge=0,
+        description="Seconds a read with a consistency token waits for a replica to replay "
+        "it before the primary serves it.",
+    )
+    db_replica_check_interval: float = Field(
+        default=0.5, gt=0, description="Seconds between checks of each replica's position."
     )
 
     jwt_secret: SecretStr | None = Field(
@@ -115,6 +150,20 @@ class Settings(BaseSettings):
                 raise ValueError("the service runs on PostgreSQL: use a postgresql:// URL")
         return url
 
+    @field_validator("database_replica_urls", mode="before")
+    @classmethod
+    def _comma_separated(cls, urls: object) -> object:
+        if isinstance(urls, str):
+            return tuple(url.strip() for url in urls.split(",") if url.strip())
+        return urls
+
+    @field_validator("database_replica_urls")
+    @classmethod
+    def _postgresql_urls(cls, urls: tuple[SecretStr, ...]) -> tuple[SecretStr, ...]:
+        for url in urls:
+            cls._a_postgresql_url(url)
+        return urls
+
     @field_validator("jwt_secret")
     @classmethod
     def _strong_enough(cls, secret: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
@@ -127,7 +176,7 @@ class Settings(BaseSettings):
 
     @field_validator("cors_origins", mode="before")
     @classmethod
-    def _comma_separated(cls, origins: object) -> object:
+    def _origins_comma_separated_or_json(cls, origins: object) -> object:
         if isinstance(origins, str):
             if origins.lstrip().startswith("["):
                 return json.loads(origins)
@@ -147,7 +196,7 @@ class Settings(BaseSettings):
         return self.database_url is None and self.postgres_host is None
 
 
-_SECRET_SETTINGS = {"database_url", "postgres_password", "jwt_secret"}
+_SECRET_SETTINGS = {"database_url", "database_replica_urls", "postgres_password", "jwt_secret"}
 """Settings whose values never appear in an error message (a URL may hold a password)."""
 
 

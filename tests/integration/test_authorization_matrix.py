@@ -98,6 +98,7 @@ MATRIX: dict[str, tuple[int, int, int, int, int]] = {
     "GET /users":                                          (401, 403, 403, 200, 401),
     "GET /users/{id} (own id)":                            (401, 200, 200, 200, 401),
     "GET /users/{id} (another user)":                      (401, 404, 404, 200, 401),
+    "PATCH /users/{id} (another user)":                    (401, 403, 403, 200, 401),
     "GET /products":                                       (200, 200, 200, 200, 200),
     "GET /products/{id}":                                  (200, 200, 200, 200, 200),
     "POST /products":                                      (401, 403, 403, 201, 401),
@@ -241,6 +242,13 @@ async def is_other_record(db: AsyncEngine, world: World, response: Response) -> 
 async def renamed_only_when_allowed(db: AsyncEngine, world: World, response: Response) -> None:
     renamed = await scalar(db, "SELECT id FROM users WHERE username = 'renamed'")
     assert renamed == (world.own_id if response.is_success else None)
+
+
+async def deactivated_only_when_allowed(db: AsyncEngine, world: World, response: Response) -> None:
+    active = await scalar(db, "SELECT is_active FROM users WHERE id = :id", id=world.other_id)
+    assert active is (not response.is_success)
+    if response.is_success:
+        assert response.json()["is_active"] is False
 
 
 async def users_listed(db: AsyncEngine, world: World, response: Response) -> None:
@@ -435,6 +443,12 @@ CALLS: dict[str, Call] = {
     "GET /users/{id} (own id)": Call("GET", lambda w: f"/users/{w.own_id}", is_own_record),
     "GET /users/{id} (another user)": Call(
         "GET", lambda w: f"/users/{w.other_id}", is_other_record
+    ),
+    "PATCH /users/{id} (another user)": Call(
+        "PATCH",
+        lambda w: f"/users/{w.other_id}",
+        deactivated_only_when_allowed,
+        json={"is_active": False},
     ),
     "GET /products": Call("GET", lambda w: "/products"),
     "GET /products/{id}": Call("GET", lambda w: f"/products/{w.product_id}"),

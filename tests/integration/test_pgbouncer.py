@@ -29,6 +29,8 @@ from tests.plugins.processes import free_port
 from tests.plugins.settings import settings_for
 from tests.plugins.users import a_caller
 
+pytestmark = pytest.mark.slow  # real processes
+
 RUN_AS = "embedded_postgres"
 
 
@@ -48,53 +50,82 @@ def answers(port: int) -> bool:
         return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
+class PgBouncer:
+    """PgBouncer in transaction mode on a free local port, in front of the database at `backend`.
+
+    `start()` again after `kill()` brings it back on the same port with the same settings.
+    """
+
+    def __init__(self, backend_url: URL) -> None:
+        self.port = free_port()
+        host = backend_url.host or str(backend_url.query.get("host"))
+        backend = f"host={host} port={backend_url.port or 5432} dbname={backend_url.database}"
+        backend += f" user={backend_url.username or 'postgres'}"
+        if backend_url.password:
+            backend += f" password={backend_url.password}"
+        # Not under pytest's tmp_path: its parents are closed to other users.
+        self.folder = Path(tempfile.mkdtemp(prefix="shop-pgbouncer-"))
+        self.config = self.folder / "pgbouncer.ini"
+        self.config.write_text(
+            f"[databases]\nshop = {backend}\n\n"
+            "[pgbouncer]\n"
+            f"listen_addr = 127.0.0.1\nlisten_port = {self.port}\n"
+            f"unix_socket_dir =\nauth_type = trust\nauth_file = {self.folder / 'users.txt'}\n"
+            "pool_mode = transaction\ndefault_pool_size = 4\nmax_client_conn = 200\n"
+            "ignore_startup_parameters = extra_float_digits,application_name\n"
+            f"logfile = {self.folder / 'pgbouncer.log'}\n"
+        )
+        (self.folder / "users.txt").write_text('"postgres" ""\n')
+        self._user = RUN_AS if os.geteuid() == 0 else None
+        if self._user is not None:
+            account = pwd.getpwnam(self._user)
+            for path in (self.folder, *self.folder.iterdir()):
+                os.chown(path, account.pw_uid, account.pw_gid)
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> URL:
+        return URL.create(
+            "postgresql+asyncpg", username="postgres", host="127.0.0.1", port=self.port,
+            database="shop",
+        )  # fmt: skip
+
+    def start(self) -> None:
+        self._process = process = subprocess.Popen(  # noqa: S603 - the system's pgbouncer
+            [pgbouncer_binary(), str(self.config)],
+            user=self._user,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 15
+        while not answers(self.port):
+            if process.poll() is not None or time.monotonic() > deadline:
+                log = self.folder / "pgbouncer.log"
+                pytest.fail(f"pgbouncer did not start: {log.read_text() if log.exists() else ''}")
+            time.sleep(0.1)
+
+    def kill(self) -> None:
+        """SIGKILL: every client connection drops at once, with no goodbye."""
+        if self._process is not None:
+            self._process.kill()
+            self._process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self._process is not None and self._process.poll() is None:
+            self._process.terminate()
+            self._process.wait(timeout=10)
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
 @pytest.fixture
 def pgbouncer(database_url: URL) -> Iterator[URL]:
     """PgBouncer in transaction mode on a free local port, in front of the test's database."""
-    port = free_port()
-    host = database_url.host or str(database_url.query.get("host"))
-    backend = f"host={host} port={database_url.port or 5432} dbname={database_url.database}"
-    backend += f" user={database_url.username or 'postgres'}"
-    if database_url.password:
-        backend += f" password={database_url.password}"
-    # Not under pytest's tmp_path: its parents are closed to other users.
-    folder = Path(tempfile.mkdtemp(prefix="shop-pgbouncer-"))
-    config = folder / "pgbouncer.ini"
-    config.write_text(
-        f"[databases]\nshop = {backend}\n\n"
-        "[pgbouncer]\n"
-        f"listen_addr = 127.0.0.1\nlisten_port = {port}\n"
-        f"unix_socket_dir =\nauth_type = trust\nauth_file = {folder / 'users.txt'}\n"
-        "pool_mode = transaction\ndefault_pool_size = 4\nmax_client_conn = 200\n"
-        "ignore_startup_parameters = extra_float_digits,application_name\n"
-        f"logfile = {folder / 'pgbouncer.log'}\n"
-    )
-    (folder / "users.txt").write_text('"postgres" ""\n')
-    user = RUN_AS if os.geteuid() == 0 else None
-    if user is not None:
-        account = pwd.getpwnam(user)
-        for path in (folder, *folder.iterdir()):
-            os.chown(path, account.pw_uid, account.pw_gid)
-    process = subprocess.Popen(  # noqa: S603 - the system's pgbouncer, fixed arguments
-        [pgbouncer_binary(), str(config)],
-        user=user,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.STDOUT,
-    )
+    bouncer = PgBouncer(database_url)
     try:
-        deadline = time.monotonic() + 15
-        while not answers(port):
-            if process.poll() is not None or time.monotonic() > deadline:
-                log = folder / "pgbouncer.log"
-                pytest.fail(f"pgbouncer did not start: {log.read_text() if log.exists() else ''}")
-            time.sleep(0.1)
-        yield URL.create(
-            "postgresql+asyncpg", username="postgres", host="127.0.0.1", port=port, database="shop"
-        )
+        bouncer.start()
+        yield bouncer.url
     finally:
-        process.terminate()
-        process.wait(timeout=10)
-        shutil.rmtree(folder, ignore_errors=True)
+        bouncer.stop()
 
 
 @pytest.fixture

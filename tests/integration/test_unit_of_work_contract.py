@@ -1,20 +1,18 @@
 """One contract, two implementations: the in-memory fake must behave as the real thing does."""
 
 from decimal import Decimal
-from typing import Any
 
 import pytest
-from sqlalchemy import URL, event, text
+from sqlalchemy import URL, text
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
 from shop.domain.products import (
     ProductFilter,
     ProductInUse,
-    ProductNotFound,
     ProductOrdering,
 )
-from shop.domain.unit_of_work import AbstractUnitOfWork, ReadOnlyUnitOfWork
+from shop.domain.unit_of_work import AbstractUnitOfWork
 from shop.infrastructure.connection_gate import ConnectionGate
 from shop.infrastructure.unit_of_work import SqlAlchemyUnitOfWork
 from tests.fakes import FakeUnitOfWork, a_new_product
@@ -169,91 +167,3 @@ async def test_a_referenced_product_cannot_be_removed(
             await uow.products.remove(added.id)
     async with uow:
         assert await uow.products.get(added.id) is not None
-
-
-async def test_a_read_only_unit_reads_the_same_entities_as_a_writing_one(
-    uow: AbstractUnitOfWork,
-) -> None:
-    async with uow:
-        for name, price in [("Mug", "4.50"), ("Kettle", "20.00"), ("100% tea", "4.50")]:
-            await uow.products.add(a_new_product(name=name, price=Decimal(price)))
-        await uow.commit()
-    by_price = ProductOrdering.parse("-price")
-    criteria = ProductFilter(name_contains="%", min_price=Decimal("1"), in_stock=True)
-    seen = []
-    for unit in (uow, uow.read_only()):
-        async with unit:
-            one = await unit.products.get(2)
-            listed = await unit.products.list_page(ProductFilter(), by_price, (Decimal(20), 2), 5)
-            found = await unit.products.list_page(criteria, by_price, None, 5)
-        assert one is not None
-        seen.append(
-            (
-                (one.id, one.name, one.price, one.quantity, one.created_at, one.version),
-                [(p.id, p.price) for p in listed],
-                [p.name for p in found],
-            )
-        )
-    assert seen[0] == seen[1]
-    assert seen[0][1] == [(3, Decimal("4.50")), (1, Decimal("4.50"))]
-    assert seen[0][2] == ["100% tea"]
-
-
-async def test_a_read_only_unit_refuses_to_commit_and_the_next_unit_can(
-    uow: AbstractUnitOfWork,
-) -> None:
-    with pytest.raises(ReadOnlyUnitOfWork):
-        async with uow.read_only() as unit:
-            await unit.commit()
-
-    async with uow:
-        added = await uow.products.add(a_new_product(name="Mug"))
-        await uow.commit()
-    async with uow.read_only() as unit:
-        assert await unit.products.get(added.id) is not None
-
-
-async def test_a_read_only_unit_on_the_database_refuses_to_write(database_url: URL) -> None:
-    engine = create_async_engine(database_url, poolclass=NullPool)
-    uow = SqlAlchemyUnitOfWork(engine, ConnectionGate(capacity=1, patience=10))
-    try:
-        with pytest.raises(ReadOnlyUnitOfWork):
-            async with uow.read_only() as unit:
-                await unit.products.add(a_new_product(name="Mug"))
-        async with uow.read_only() as unit:  # the gate's one slot was given back
-            assert (
-                await unit.products.list_page(ProductFilter(), ProductOrdering.parse("id"), None, 5)
-                == []
-            )
-    finally:
-        await engine.dispose()
-
-
-async def read_then_raise(uow: SqlAlchemyUnitOfWork, raised: Exception) -> None:
-    async with uow.read_only() as unit:
-        await unit.products.get(1)
-        raise raised
-
-
-@pytest.mark.parametrize(
-    ("raised", "replaced"),
-    [(ProductNotFound(1), False), (Boom(), True)],
-    ids=["a domain error keeps it", "any other error replaces it"],
-)
-async def test_a_read_only_unit_returns_its_connection_to_the_pool_unless_broken_off(
-    database_url: URL, raised: Exception, replaced: bool
-) -> None:
-    engine = create_async_engine(database_url, pool_size=1, max_overflow=0)
-    invalidated: list[object] = []
-    event.listen(engine.sync_engine.pool, "invalidate", lambda *args: invalidated.append(args))
-    uow = SqlAlchemyUnitOfWork(engine, ConnectionGate(capacity=1, patience=10))
-    try:
-        with pytest.raises(type(raised)):
-            await read_then_raise(uow, raised)
-        pool: Any = engine.sync_engine.pool
-        assert len(invalidated) == (1 if replaced else 0)
-        assert pool.checkedin() == 1  # back in the pool either way: a replaced one reconnects
-        async with uow.read_only() as unit:  # the pool's one connection, or its replacement
-            assert await unit.products.get(1) is None
-    finally:
-        await engine.dispose()

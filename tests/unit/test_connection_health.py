@@ -37,6 +37,9 @@ LOST = {
     "bare InterfaceError": asyncpg.exceptions.InterfaceError(
         "cannot perform operation: connection is closed"
     ),
+    "ended while idle in the pool": asyncpg.exceptions.InternalClientError(
+        "cannot switch to state 12; another operation (2) is in progress"
+    ),
     "fast shutdown": asyncpg.exceptions.AdminShutdownError("terminating connection"),
     "crash of another backend": asyncpg.exceptions.CrashShutdownError("crash"),
     "server starting": asyncpg.exceptions.CannotConnectNowError("the database system is up"),

@@ -15,7 +15,7 @@ from shop.domain.orders import (
 )
 from shop.domain.products import OutOfStock
 from shop.domain.users import AdminOnly, Role
-from tests.fakes import FakeUnitOfWork, RecordingOrderEvents, a_new_product, a_user
+from tests.fakes import FakeReadSide, FakeUnitOfWork, RecordingOrderEvents, a_new_product, a_user
 
 ADMIN = a_user(Role.ADMIN, 1)
 ADA = a_user(Role.CUSTOMER, 2)
@@ -39,7 +39,7 @@ def events() -> RecordingOrderEvents:
 
 @pytest.fixture
 def service(uow: FakeUnitOfWork, events: RecordingOrderEvents) -> OrderService:
-    return OrderService(uow, events)
+    return OrderService(uow, FakeReadSide(uow), events)
 
 
 def stock(uow: FakeUnitOfWork) -> list[int]:

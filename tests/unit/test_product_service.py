@@ -16,7 +16,7 @@ from shop.domain.products import (
     StaleProduct,
 )
 from shop.domain.users import AdminOnly
-from tests.fakes import ADMIN, CUSTOMER, FakeUnitOfWork, a_new_product
+from tests.fakes import ADMIN, CUSTOMER, FakeReadSide, FakeUnitOfWork, a_new_product
 
 
 @pytest.fixture
@@ -26,7 +26,7 @@ def uow() -> FakeUnitOfWork:
 
 @pytest.fixture
 def service(uow: FakeUnitOfWork) -> ProductService:
-    return ProductService(uow)
+    return ProductService(uow, FakeReadSide(uow))
 
 
 async def test_creating_a_product_commits_it(service: ProductService, uow: FakeUnitOfWork) -> None:

@@ -15,7 +15,7 @@ from shop.domain.users import (
     UserNotFound,
     WrongPassword,
 )
-from tests.fakes import FakePasswordHasher, FakeTokenService, FakeUnitOfWork
+from tests.fakes import FakePasswordHasher, FakeReadSide, FakeTokenService, FakeUnitOfWork
 
 
 @pytest.fixture
@@ -30,7 +30,7 @@ def hasher() -> FakePasswordHasher:
 
 @pytest.fixture
 def service(uow: FakeUnitOfWork, hasher: FakePasswordHasher) -> UserService:
-    return UserService(uow, hasher, FakeTokenService())
+    return UserService(uow, FakeReadSide(uow), hasher, FakeTokenService())
 
 
 async def test_registering_stores_a_customer_with_a_hashed_password(

@@ -8,6 +8,11 @@ from starlette.middleware.cors import CORSMiddleware
 
 from shop.api.access_log import AccessLog
 from shop.api.body_limit import BodySizeLimitMiddleware
+from shop.api.consistency_tokens import (
+    CONSISTENCY_TOKEN_HEADER,
+    ConsistencyTokenMiddleware,
+    document_consistency_tokens,
+)
 from shop.api.docs import add_offline_docs
 from shop.api.head import HeadAsGetMiddleware
 from shop.api.media_types import refuse_unsupported_media_types
@@ -29,8 +34,16 @@ CORS_REQUEST_HEADERS = (
     "If-None-Match",
     "Idempotency-Key",
     REQUEST_ID_HEADER,
+    CONSISTENCY_TOKEN_HEADER,
 )
-CORS_EXPOSED_HEADERS = ("ETag", "Location", REQUEST_ID_HEADER, "Idempotent-Replayed", "Retry-After")
+CORS_EXPOSED_HEADERS = (
+    "ETag",
+    "Location",
+    REQUEST_ID_HEADER,
+    "Idempotent-Replayed",
+    "Retry-After",
+    CONSISTENCY_TOKEN_HEADER,
+)
 CORS_MAX_AGE_SECONDS = 600
 
 
@@ -65,6 +78,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     install_openapi(app)
     # The last added is the outermost: the request context wraps the body limit too.
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=MAX_BODY_SIZE)
+    app.add_middleware(ConsistencyTokenMiddleware)
     app.add_middleware(HeadAsGetMiddleware)
     app.add_middleware(RequestContextMiddleware, access_log=app.state.access_log)
     _allow_cross_origin_calls(app, container.settings())
@@ -74,6 +88,7 @@ def create_app(container: Container | None = None) -> FastAPI:
         # and these routers carry nothing to inherit but the prefix and tags their
         # routes already have.
         app.router.routes.extend(module.router.routes)
+    document_consistency_tokens(app)
     refuse_unsupported_media_types(app)
     add_offline_docs(app)
     return app

@@ -19,6 +19,8 @@ from shop.domain.errors import (
     PreconditionFailed,
     StorageUnavailable,
 )
+from shop.domain.orders import IdempotencyKeyReused, IdempotentRequestInProgress
+from shop.domain.products import StaleProduct
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 RETRY_AFTER_SECONDS = "2"
@@ -40,8 +42,19 @@ _STATUS_OF_DOMAIN_ERROR: tuple[tuple[type[DomainError], int], ...] = (
     (Conflict, 409),
     (InvalidInput, 422),
     (PreconditionFailed, 412),
-    (StorageUnavailable, 503),
 )
+
+_IN_HTTP_WORDS: dict[type[DomainError], tuple[str, str | None]] = {
+    IdempotencyKeyReused: (
+        "This Idempotency-Key was already used with a different request body.",
+        "Idempotency-Key",
+    ),
+    IdempotentRequestInProgress: (
+        "A request with this Idempotency-Key is still being processed; retry.",
+        None,
+    ),
+}
+"""The detail (and field) of errors whose domain words name what HTTP calls a header."""
 
 
 class ProblemResponse(JSONResponse):
@@ -132,18 +145,42 @@ async def _on_validation_error(request: Request, exc: Exception) -> Response:
 async def _on_domain_error(request: Request, exc: Exception) -> Response:
     error = cast(DomainError, exc)
     status = next(code for kind, code in _STATUS_OF_DOMAIN_ERROR if isinstance(error, kind))
+    detail, field = _http_words(error)
     extensions: dict[str, Any] = {}
     if isinstance(error, InvalidInput):
-        loc = [error.field] if error.field else []
-        extensions["errors"] = [{"loc": loc, "msg": error.detail, "type": _slug(error)}]
+        loc = [field] if field else []
+        extensions["errors"] = [{"loc": loc, "msg": detail, "type": _slug(error)}]
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return problem_response(
         status,
         request.url.path,
-        error.detail,
+        detail,
         problem_type=f"urn:problem:shop:{_slug(error)}",
         headers=headers,
         **extensions,
+    )
+
+
+def _http_words(error: DomainError) -> tuple[str, str | None]:
+    """The error's detail and field as a client of the HTTP API knows them."""
+    if isinstance(error, StaleProduct):
+        detail = (
+            f"Product {error.product_id} has changed since the version named in If-Match; "
+            "fetch it again and retry."
+        )
+        return detail, None
+    if type(error) in _IN_HTTP_WORDS:
+        return _IN_HTTP_WORDS[type(error)]
+    return error.detail, error.field if isinstance(error, InvalidInput) else None
+
+
+async def _on_storage_unavailable(request: Request, exc: Exception) -> Response:
+    error = cast(StorageUnavailable, exc)
+    return problem_response(
+        503,
+        request.url.path,
+        error.detail,
+        problem_type="urn:problem:shop:storage-unavailable",
     )
 
 
@@ -151,6 +188,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _on_http_exception)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(DomainError, _on_domain_error)
+    app.add_exception_handler(StorageUnavailable, _on_storage_unavailable)
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:

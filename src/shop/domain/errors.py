@@ -41,5 +41,13 @@ class PreconditionFailed(DomainError):
     """A condition the caller set (an `If-Match` version) no longer holds."""
 
 
-class StorageUnavailable(DomainError):
-    """The database cannot be reached; the request may succeed when retried."""
+class StorageUnavailable(Exception):
+    """The database cannot be reached or is too busy; the request may succeed when retried.
+
+    Not a DomainError: no rule of the shop was broken, and nothing about the request was
+    wrong. The storage adapters raise it; the API answers it with a 503.
+    """
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail

@@ -11,10 +11,12 @@ from shop.domain.orders import (
     OrderNotFound,
     OrderRequest,
     OrderStatus,
+    return_stock,
     take_stock,
 )
 from shop.domain.pagination import Page, decode_cursor, encode_cursor, id_in_cursor, page_of
 from shop.domain.products import OutOfStock
+from shop.domain.read_side import AbstractReadSide
 from shop.domain.unit_of_work import AbstractUnitOfWork
 from shop.domain.users import AdminOnly, User
 
@@ -25,12 +27,15 @@ _ORDERS_CURSOR = "orders"
 class Placement:
     order: Order
     replayed: bool = False
-    """True when an Idempotency-Key named an order placed before: nothing new was done."""
+    """True when the idempotency key named an order placed before: nothing new was done."""
 
 
 class OrderService:
-    def __init__(self, uow: AbstractUnitOfWork, events: OrderEvents) -> None:
+    def __init__(
+        self, uow: AbstractUnitOfWork, reads: AbstractReadSide, events: OrderEvents
+    ) -> None:
         self._uow = uow
+        self._reads = reads
         self._events = events
 
     async def place_order(
@@ -68,20 +73,20 @@ class OrderService:
         return Placement(order)
 
     async def _replay(self, actor: User, key: str, request: OrderRequest) -> Placement | None:
-        async with self._uow.read_only() as uow:
-            record = await uow.orders.idempotency_record(actor.id, key)
+        async with self._reads as reads:
+            record = await reads.orders.idempotency_record(actor.id, key)
             if record is None:
                 return None
             if record.request_fingerprint != request.fingerprint():
                 raise IdempotencyKeyReused
-            order = await uow.orders.get(record.order_id)
+            order = await reads.orders.get(record.order_id)
         if order is None:
             return None
         return Placement(order, replayed=True)
 
     async def get_order(self, actor: User, order_id: int) -> Order:
-        async with self._uow.read_only() as uow:
-            order = await uow.orders.get(order_id)
+        async with self._reads as reads:
+            order = await reads.orders.get(order_id)
         return self._visible(actor, order, order_id)
 
     async def pay_order(self, actor: User, order_id: int) -> Order:
@@ -112,9 +117,7 @@ class OrderService:
             order = self._visible(actor, await uow.orders.get_for_update(order_id), order_id)
             returned = order.cancel()
             products = await uow.products.lock_many(sorted(line.product_id for line in returned))
-            by_id = {product.id: product for product in products}
-            for line in returned:
-                by_id[line.product_id].release(line.quantity)
+            return_stock(returned, products)
             await uow.products.save_stock(products)
             await uow.orders.save_status(order)
             await uow.commit()
@@ -137,8 +140,8 @@ class OrderService:
         if cursor is not None:
             (last_id,) = decode_cursor(cursor, _ORDERS_CURSOR, 1)
             before = id_in_cursor(last_id)
-        async with self._uow.read_only() as uow:
-            rows = await uow.orders.list_page(user_id, status, before, limit + 1)
+        async with self._reads as reads:
+            rows = await reads.orders.list_page(user_id, status, before, limit + 1)
         return page_of(rows, limit, lambda last: encode_cursor(_ORDERS_CURSOR, [last.id]))
 
     @staticmethod

@@ -9,11 +9,8 @@ from enum import StrEnum
 from typing import Protocol
 
 from shop.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
-from shop.domain.products import MAX_PRICE, Product
-
-MAX_LINES = 50
-MAX_LINE_QUANTITY = 1000
-MAX_IDEMPOTENCY_KEY_LENGTH = 255
+from shop.domain.limits import MAX_LINE_QUANTITY, MAX_LINES, MAX_PRICE
+from shop.domain.products import Product
 
 
 class OrderStatus(StrEnum):
@@ -57,14 +54,14 @@ class NotYourOrder(Forbidden):
 class IdempotencyKeyReused(InvalidInput):
     def __init__(self) -> None:
         super().__init__(
-            "This Idempotency-Key was already used with a different request body.",
-            field="Idempotency-Key",
+            "This idempotency key was already used with a different request.",
+            field="idempotency_key",
         )
 
 
 class IdempotentRequestInProgress(Conflict):
     def __init__(self) -> None:
-        super().__init__("A request with this Idempotency-Key is still being processed; retry.")
+        super().__init__("A request with this idempotency key is still being processed; retry.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +152,13 @@ def take_stock(user_id: int, request: OrderRequest, products: list[Product]) -> 
     return NewOrder(user_id, lines)
 
 
+def return_stock(lines: list[OrderLine], products: list[Product]) -> None:
+    """Put every line's quantity back on its product's shelf (`products` locked by the caller)."""
+    by_id = {product.id: product for product in products}
+    for line in lines:
+        by_id[line.product_id].release(line.quantity)
+
+
 _ALLOWED = {
     "paid": {OrderStatus.PENDING},
     "shipped": {OrderStatus.PAID},
@@ -194,7 +198,7 @@ class Order:
 
 @dataclass(frozen=True, slots=True)
 class IdempotencyRecord:
-    """What a request carrying an Idempotency-Key produced."""
+    """What a request carrying an idempotency key produced."""
 
     request_fingerprint: str
     order_id: int
@@ -208,8 +212,26 @@ class OrderEvents(Protocol):
     def order_refused(self, reason: str) -> None: ...
 
 
-class OrderRepository(Protocol):
+class OrderReader(Protocol):
+    """Orders as the read side sees them: looking up and listing, nothing that locks."""
+
     async def get(self, order_id: int) -> Order | None: ...
+
+    async def idempotency_record(self, user_id: int, key: str) -> IdempotencyRecord | None: ...
+
+    async def list_page(
+        self,
+        user_id: int | None,
+        status: OrderStatus | None,
+        before_id: int | None,
+        limit: int,
+    ) -> list[Order]:
+        """Up to `limit` orders, newest first, starting before `before_id`."""
+        ...
+
+
+class OrderRepository(OrderReader, Protocol):
+    """Orders as a unit of work changes them."""
 
     async def get_for_update(self, order_id: int) -> Order | None:
         """Like `get`, holding the order against concurrent transitions until the unit ends."""
@@ -223,15 +245,3 @@ class OrderRepository(Protocol):
         ...
 
     async def save_status(self, order: Order) -> None: ...
-
-    async def idempotency_record(self, user_id: int, key: str) -> IdempotencyRecord | None: ...
-
-    async def list_page(
-        self,
-        user_id: int | None,
-        status: OrderStatus | None,
-        before_id: int | None,
-        limit: int,
-    ) -> list[Order]:
-        """Up to `limit` orders, newest first, starting before `before_id`."""
-        ...

@@ -8,11 +8,9 @@ from dataclasses import dataclass
 from typing import Generic, TypeAlias, TypeVar
 
 from shop.domain.errors import InvalidInput
+from shop.domain.limits import MAX_ID
 
-DEFAULT_PAGE_SIZE = 20
-MAX_PAGE_SIZE = 100
 _MAX_CURSOR_LENGTH = 512
-MAX_ID = 2_147_483_647
 
 CursorValue: TypeAlias = str | int
 T = TypeVar("T")

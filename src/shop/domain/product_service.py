@@ -10,13 +10,15 @@ from shop.domain.products import (
     ProductOrdering,
     StaleProduct,
 )
+from shop.domain.read_side import AbstractReadSide
 from shop.domain.unit_of_work import AbstractUnitOfWork
 from shop.domain.users import User
 
 
 class ProductService:
-    def __init__(self, uow: AbstractUnitOfWork) -> None:
+    def __init__(self, uow: AbstractUnitOfWork, reads: AbstractReadSide) -> None:
         self._uow = uow
+        self._reads = reads
 
     async def create_product(self, actor: User, new: NewProduct) -> Product:
         actor.require_admin()
@@ -26,8 +28,8 @@ class ProductService:
         return product
 
     async def get_product(self, product_id: int) -> Product:
-        async with self._uow.read_only() as uow:
-            product = await uow.products.get(product_id)
+        async with self._reads as reads:
+            product = await reads.products.get(product_id)
         if product is None:
             raise ProductNotFound(product_id)
         return product
@@ -42,8 +44,8 @@ class ProductService:
         after = None
         if cursor is not None:
             after = ordering.key_from(decode_cursor(cursor, str(ordering), ordering.arity))
-        async with self._uow.read_only() as uow:
-            rows = await uow.products.list_page(criteria, ordering, after, limit + 1)
+        async with self._reads as reads:
+            rows = await reads.products.list_page(criteria, ordering, after, limit + 1)
         return page_of(
             rows, limit, lambda last: encode_cursor(str(ordering), ordering.key_of(last))
         )

@@ -7,12 +7,14 @@ from enum import Enum, StrEnum
 from typing import Protocol, TypeAlias
 
 from shop.domain.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
+from shop.domain.limits import (
+    MAX_DESCRIPTION_LENGTH,
+    MAX_NAME_LENGTH,
+    MAX_PRICE,
+    MAX_STOCK_QUANTITY,
+)
 from shop.domain.pagination import CursorValue, InvalidCursor, id_in_cursor
 
-MAX_NAME_LENGTH = 200
-MAX_DESCRIPTION_LENGTH = 5000
-MAX_PRICE = Decimal("9999999999.99")
-MAX_QUANTITY = 2_147_483_647
 CENT = Decimal("0.01")
 
 
@@ -35,7 +37,7 @@ class ProductInUse(Conflict):
 class StaleProduct(PreconditionFailed):
     def __init__(self, product_id: int) -> None:
         super().__init__(
-            f"Product {product_id} has changed since the version named in If-Match; "
+            f"Product {product_id} has changed since the version the request expected; "
             "fetch it again and retry."
         )
         self.product_id = product_id
@@ -84,9 +86,9 @@ def checked_price(price: Decimal) -> Decimal:
 
 
 def checked_quantity(quantity: int) -> int:
-    if not 0 <= quantity <= MAX_QUANTITY:
+    if not 0 <= quantity <= MAX_STOCK_QUANTITY:
         raise InvalidProduct(
-            f"A stock quantity is a whole number from 0 to {MAX_QUANTITY}.", field="quantity"
+            f"A stock quantity is a whole number from 0 to {MAX_STOCK_QUANTITY}.", field="quantity"
         )
     return quantity
 
@@ -271,10 +273,24 @@ class ProductFilter:
             raise InvalidInput("min_price must not exceed max_price.", "min_price")
 
 
-class ProductRepository(Protocol):
-    """The catalogue as a collection; implementations never leak their storage upwards."""
+class ProductReader(Protocol):
+    """The catalogue as the read side sees it: looking up and listing, nothing that locks."""
 
     async def get(self, product_id: int) -> Product | None: ...
+
+    async def list_page(
+        self,
+        criteria: ProductFilter,
+        ordering: ProductOrdering,
+        after: tuple[SortValue, ...] | None,
+        limit: int,
+    ) -> list[Product]:
+        """Up to `limit` products in `ordering`, starting after the key `after`."""
+        ...
+
+
+class ProductRepository(ProductReader, Protocol):
+    """The catalogue as a collection a unit of work changes; never leaks its storage upwards."""
 
     async def get_for_update(self, product_id: int) -> Product | None:
         """Like `get`, and holds the product against concurrent changes until the unit ends."""
@@ -299,14 +315,4 @@ class ProductRepository(Protocol):
 
     async def remove(self, product_id: int) -> bool:
         """Delete the product; False when it did not exist, ProductInUse when orders need it."""
-        ...
-
-    async def list_page(
-        self,
-        criteria: ProductFilter,
-        ordering: ProductOrdering,
-        after: tuple[SortValue, ...] | None,
-        limit: int,
-    ) -> list[Product]:
-        """Up to `limit` products in `ordering`, starting after the key `after`."""
         ...

@@ -28,9 +28,17 @@ class AccessToken:
     expires_in: int
 
 
-class TokenService(Protocol):
-    def issue(self, user_id: int) -> AccessToken: ...
+@dataclass(frozen=True, slots=True)
+class TokenSubject:
+    """Whom a valid token was issued to, and at which of their token versions."""
 
-    def user_id_in(self, token: str) -> int:
-        """The user a valid token was issued to; InvalidToken for any other token."""
+    user_id: int
+    token_version: int
+
+
+class TokenService(Protocol):
+    def issue(self, user_id: int, token_version: int) -> AccessToken: ...
+
+    def subject_of(self, token: str) -> TokenSubject:
+        """Whom a valid token names; InvalidToken for any other token."""
         ...

@@ -1,4 +1,4 @@
-"""The unit of work: one transaction's worth of repositories, committed only when told."""
+"""The write side: one transaction's worth of repositories, committed only when told."""
 
 from abc import ABC, abstractmethod
 from types import TracebackType
@@ -9,21 +9,23 @@ from shop.domain.products import ProductRepository
 from shop.domain.users import UserRepository
 
 
-class ReadOnlyUnitOfWork(RuntimeError):
-    """A unit of work opened with `read_only()` was asked to write or commit."""
+class AlreadyOpen(RuntimeError):
+    """`async with` on a unit of work or read side that is already open.
+
+    Each holds one connection per block; a nested block would need a second instance.
+    """
 
 
 class AbstractUnitOfWork(ABC):
-    """Use as `async with uow:`; leaving the block without `commit()` rolls everything back."""
+    """Use as `async with uow:`; leaving the block without `commit()` rolls everything back.
+
+    Its repositories read, lock and write, all inside the unit's one transaction. Use cases
+    that only read use the read side (`shop.domain.read_side`) instead.
+    """
 
     products: ProductRepository
     users: UserRepository
     orders: OrderRepository
-
-    def read_only(self) -> Self:
-        """For use cases that only read: the unit may skip opening a transaction, and
-        refuses to commit (ReadOnlyUnitOfWork)."""
-        return self
 
     async def __aenter__(self) -> Self:
         return self

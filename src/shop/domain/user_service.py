@@ -1,6 +1,7 @@
 """User use cases: registration, logging in, profiles, and who may see whom."""
 
 from shop.domain.pagination import Page, decode_cursor, encode_cursor, id_in_cursor, page_of
+from shop.domain.read_side import AbstractReadSide
 from shop.domain.security import AccessToken, PasswordHasher, TokenService
 from shop.domain.unit_of_work import AbstractUnitOfWork
 from shop.domain.users import (
@@ -9,6 +10,7 @@ from shop.domain.users import (
     InvalidUser,
     NewUser,
     Role,
+    SelfAdministration,
     User,
     UserNotFound,
     WrongPassword,
@@ -22,9 +24,14 @@ _USERS_CURSOR = "users"
 
 class UserService:
     def __init__(
-        self, uow: AbstractUnitOfWork, hasher: PasswordHasher, tokens: TokenService
+        self,
+        uow: AbstractUnitOfWork,
+        reads: AbstractReadSide,
+        hasher: PasswordHasher,
+        tokens: TokenService,
     ) -> None:
         self._uow = uow
+        self._reads = reads
         self._hasher = hasher
         self._tokens = tokens
 
@@ -56,11 +63,12 @@ class UserService:
             await self._hasher.verify_nothing(password)
             raise InvalidCredentials
         verification = await self._hasher.verify(password, user.password_hash)
-        if not verification.valid:
+        # A deactivated user is told what a wrong password is told, after the same work.
+        if not (verification.valid and user.is_active):
             raise InvalidCredentials
         if verification.new_hash is not None:
             await self._store_password_hash(user.id, verification.new_hash)
-        return self._tokens.issue(user.id)
+        return self._tokens.issue(user.id, user.token_version)
 
     async def _user_by_email(self, email: str) -> User | None:
         try:
@@ -68,12 +76,12 @@ class UserService:
         except InvalidUser:
             return None
         # The connection goes back to the pool before the slow verification starts.
-        async with self._uow.read_only() as uow:
-            return await uow.users.get_by_email(normal)
+        async with self._reads as reads:
+            return await reads.users.get_by_email(normal)
 
     async def _store_password_hash(self, user_id: int, password_hash: str) -> None:
         async with self._uow as uow:
-            user = await uow.users.get(user_id)
+            user = await uow.users.get_for_update(user_id)
             if user is not None:
                 user.password_hash = password_hash
                 await uow.users.save(user)
@@ -81,10 +89,12 @@ class UserService:
 
     async def user_for_token(self, token: str) -> User:
         """The user behind a bearer token; InvalidToken when it is not valid or they are gone."""
-        user_id = self._tokens.user_id_in(token)
-        async with self._uow.read_only() as uow:
-            user = await uow.users.get(user_id)
-        if user is None:
+        subject = self._tokens.subject_of(token)
+        # The lookup every authenticated request makes anyway also says whether the token
+        # was revoked: no second query.
+        async with self._reads as reads:
+            user = await reads.users.get(subject.user_id)
+        if user is None or not user.accepts_token_version(subject.token_version):
             raise InvalidToken
         return user
 
@@ -104,13 +114,14 @@ class UserService:
             await self._require_password(actor, current_password)
             new_hash = await self._hasher.hash(password)
         async with self._uow as uow:
-            user = await uow.users.get(actor.id)
+            # Locked: two password changes at once must both end the tokens before them.
+            user = await uow.users.get_for_update(actor.id)
             if user is None:
                 raise InvalidToken
             if username is not None:
                 user.rename(username)
             if new_hash is not None:
-                user.password_hash = new_hash
+                user.change_password_hash(new_hash)
             await uow.users.save(user)
             await uow.commit()
         return user
@@ -127,10 +138,33 @@ class UserService:
         """Admins see anyone; a customer sees themself, and anyone else does not exist."""
         if not actor.may_see(user_id):
             raise UserNotFound(user_id)
-        async with self._uow.read_only() as uow:
-            user = await uow.users.get(user_id)
+        async with self._reads as reads:
+            user = await reads.users.get(user_id)
         if user is None:
             raise UserNotFound(user_id)
+        return user
+
+    async def administer_user(
+        self,
+        actor: User,
+        user_id: int,
+        is_active: bool | None = None,
+        role: Role | None = None,
+    ) -> User:
+        """An admin (de)activates a user or changes their role; deactivation ends their tokens."""
+        actor.require_admin()
+        if user_id == actor.id and (is_active is False or role is Role.CUSTOMER):
+            raise SelfAdministration
+        async with self._uow as uow:
+            user = await uow.users.get_for_update(user_id)
+            if user is None:
+                raise UserNotFound(user_id)
+            if is_active is not None:
+                user.set_active(is_active)
+            if role is not None:
+                user.role = role
+            await uow.users.save(user)
+            await uow.commit()
         return user
 
     async def list_users(self, actor: User, limit: int, cursor: str | None = None) -> Page[User]:
@@ -139,6 +173,6 @@ class UserService:
         if cursor is not None:
             (last_id,) = decode_cursor(cursor, _USERS_CURSOR, 1)
             after = id_in_cursor(last_id)
-        async with self._uow.read_only() as uow:
-            rows = await uow.users.list_page(after, limit + 1)
+        async with self._reads as reads:
+            rows = await reads.users.list_page(after, limit + 1)
         return page_of(rows, limit, lambda last: encode_cursor(_USERS_CURSOR, [last.id]))

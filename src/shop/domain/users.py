@@ -7,11 +7,10 @@ from enum import StrEnum
 from typing import Protocol
 
 from shop.domain.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound
+from shop.domain.limits import MAX_EMAIL_LENGTH, MAX_ID, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 
-MAX_EMAIL_LENGTH = 320
-MIN_PASSWORD_LENGTH = 8
-MAX_PASSWORD_LENGTH = 256
 USERNAME_PATTERN = re.compile(r"[A-Za-z0-9_.-]{3,50}")
+_CANONICAL_ID = re.compile(r"[1-9][0-9]{0,9}")
 
 
 class Role(StrEnum):
@@ -59,6 +58,11 @@ class AdminOnly(Forbidden):
         super().__init__("Only an administrator may do this.")
 
 
+class SelfAdministration(Forbidden):
+    def __init__(self) -> None:
+        super().__init__("An administrator cannot deactivate or demote themself.")
+
+
 def normalized_email(email: str) -> str:
     """The form an e-mail address is stored and compared in: trimmed, lower case."""
     normal = email.strip().lower()
@@ -88,6 +92,15 @@ def checked_password(password: str, field: str = "password") -> str:
     return password
 
 
+def user_id_in_subject(subject: str) -> int:
+    """The user id a token subject names, only in the one form the service writes it
+    (ASCII digits, no sign, space or leading zero, within the id range); InvalidToken else."""
+    # `int()` alone would take an Arabic-Indic one, " 1", "+1", "1_0", and ids past the range.
+    if not _CANONICAL_ID.fullmatch(subject) or int(subject) > MAX_ID:
+        raise InvalidToken
+    return int(subject)
+
+
 @dataclass(frozen=True, slots=True)
 class NewUser:
     """A user about to be registered; the password is already hashed."""
@@ -110,6 +123,9 @@ class User:
     password_hash: str
     role: Role
     created_at: datetime
+    is_active: bool = True
+    token_version: int = 0
+    """Tokens carry the version they were issued at; raising it ends every earlier token."""
 
     @property
     def is_admin(self) -> bool:
@@ -126,22 +142,48 @@ class User:
     def rename(self, username: str) -> None:
         self.username = checked_username(username)
 
+    def change_password_hash(self, password_hash: str) -> None:
+        """A new password: every token issued before it ends."""
+        self.password_hash = password_hash
+        self.token_version += 1
 
-class UserRepository(Protocol):
+    def set_active(self, active: bool) -> None:
+        """Deactivating ends every token of the user; their orders stay."""
+        if self.is_active and not active:
+            self.token_version += 1
+        self.is_active = active
+
+    def accepts_token_version(self, token_version: int) -> bool:
+        """Whether a token issued at `token_version` still speaks for this user."""
+        return self.is_active and token_version == self.token_version
+
+
+class UserReader(Protocol):
+    """Users as the read side sees them."""
+
     async def get(self, user_id: int) -> User | None: ...
 
     async def get_by_email(self, email: str) -> User | None:
         """Look up by e-mail address, case-insensitively."""
         ...
 
+    async def list_page(self, after_id: int | None, limit: int) -> list[User]:
+        """Up to `limit` users in id order, starting after `after_id`."""
+        ...
+
+
+class UserRepository(UserReader, Protocol):
+    """Users as a unit of work changes them."""
+
     async def add(self, new: NewUser) -> User:
         """Store a new user; EmailTaken or UsernameTaken when either is in use."""
         ...
 
-    async def save(self, user: User) -> None:
-        """Store the username and password hash; UsernameTaken when the name is in use."""
+    async def get_for_update(self, user_id: int) -> User | None:
+        """Like `get`, holding the user's row locked until the unit of work ends."""
         ...
 
-    async def list_page(self, after_id: int | None, limit: int) -> list[User]:
-        """Up to `limit` users in id order, starting after `after_id`."""
+    async def save(self, user: User) -> None:
+        """Store the username, password hash, role, activity and token version;
+        UsernameTaken when the name is in use."""
         ...

@@ -6,6 +6,9 @@ from collections import deque
 from shop.domain.errors import StorageUnavailable
 from shop.settings import Settings
 
+_BUSY = "Every database connection is busy; retry shortly."
+_UNREACHABLE = "The database is unavailable; retry shortly."
+
 
 class ConnectionGate:
     """At most `capacity` units of work hold connections at once; the rest queue in order.
@@ -16,18 +19,31 @@ class ConnectionGate:
 
     Every waiter has the same patience, so the oldest one is always the next to run out: one
     timer, set for the oldest waiter, serves the whole queue, rather than one per request.
+
+    Two cases are refused at once rather than after `patience`: a request that finds
+    `max_waiting` others already queued (overload: it would only wait to be refused), and,
+    while the database is out of reach (`database_lost()` since the last
+    `database_answered()`), any request that finds no free slot: those already queued are
+    turned away there and then, and only requests that find a slot free try the database,
+    so one of them notices when it is back.
     """
 
-    def __init__(self, capacity: int, patience: float) -> None:
+    def __init__(self, capacity: int, patience: float, max_waiting: int | None = None) -> None:
         self._free = capacity
         self._patience = patience
+        self._max_waiting = max_waiting
         self._queue: deque[tuple[float, asyncio.Future[None]]] = deque()
         self._timer: asyncio.TimerHandle | None = None
+        self._database_lost = False
 
     async def enter(self) -> None:
         if self._free and not self._queue:
             self._free -= 1
             return
+        if self._database_lost:
+            raise StorageUnavailable(_UNREACHABLE)
+        if self._max_waiting is not None and len(self._queue) >= self._max_waiting:
+            raise StorageUnavailable(_BUSY)
         loop = asyncio.get_running_loop()
         turn = loop.create_future()
         self._queue.append((loop.time() + self._patience, turn))
@@ -49,15 +65,24 @@ class ConnectionGate:
                 return
         self._free += 1
 
+    def database_lost(self) -> None:
+        """A connection failed: turn the queue away, and queue no one until one succeeds."""
+        self._database_lost = True
+        while self._queue:
+            _, turn = self._queue.popleft()
+            if not turn.done():
+                turn.set_exception(StorageUnavailable(_UNREACHABLE))
+
+    def database_answered(self) -> None:
+        self._database_lost = False
+
     def _turn_away_expired(self) -> None:
         loop = asyncio.get_running_loop()
         now = loop.time()
         while self._queue and self._queue[0][0] <= now:
             _, turn = self._queue.popleft()
             if not turn.done():
-                turn.set_exception(
-                    StorageUnavailable("Every database connection is busy; retry shortly.")
-                )
+                turn.set_exception(StorageUnavailable(_BUSY))
         self._timer = None
         if self._queue:
             self._timer = loop.call_at(self._queue[0][0], self._turn_away_expired)
@@ -70,4 +95,6 @@ def pool_sized_gate(settings: Settings) -> ConnectionGate:
     again at check-in (the pool keeps `pool_size` idle): a new connection per request. The
     overflow stays for what does not pass the gate (start-up and readiness checks).
     """
-    return ConnectionGate(settings.db_pool_size, settings.db_pool_timeout)
+    return ConnectionGate(
+        settings.db_pool_size, settings.db_pool_timeout, settings.db_queue_limit or None
+    )

@@ -11,6 +11,8 @@ looked at:
 - asyncpg's bare `InterfaceError` ("connection is closed", "another operation is
   cancelling"): no SQLSTATE, and raised as is on the read path, which borrows the driver
   connection; but not its subclasses for bad input or configuration (`DataError`, ...);
+- asyncpg's `InternalClientError` ("cannot switch to state 12; another operation is in
+  progress"), met on a pooled connection that the server ended while it sat idle;
 - bare OS errors (`ConnectionResetError`, `ConnectionRefusedError`, a Unix socket gone:
   `FileNotFoundError`, `TimeoutError` of a connect or statement timeout), which SQLAlchemy
   does not wrap when they come out of the driver's connect;
@@ -55,6 +57,8 @@ def _causes(error: BaseException) -> list[BaseException]:
 
 
 def _driver_lost_connection(error: BaseException) -> bool:
+    if isinstance(error, asyncpg.exceptions.InternalClientError):
+        return True  # the connection's protocol state is broken: it cannot be used again
     if isinstance(error, asyncpg.exceptions.InterfaceError):
         return not isinstance(error, _INPUT_OR_SETUP_ERRORS)
     return _has_connection_sqlstate(error)

@@ -1,5 +1,6 @@
 """The process-wide pooled engine, its pool's event hooks, and lending its driver connections."""
 
+import socket
 import time
 from typing import Any
 from uuid import uuid4
@@ -33,12 +34,13 @@ def create_engine(settings: Settings, url: URL) -> AsyncEngine:
         pool_pre_ping=False,
         pool_timeout=settings.db_pool_timeout,
         connect_args={
-            "timeout": settings.db_connect_timeout,
+            "timeout": min(settings.db_connect_timeout, settings.db_socket_timeout),
             "command_timeout": settings.db_statement_timeout,
             "server_settings": {"application_name": "shop"},
             **(_PGBOUNCER_CONNECT_ARGS if settings.db_pgbouncer else {}),
         },
     )
+    event.listen(engine.sync_engine.pool, "connect", _SocketTimeouts(settings.db_socket_timeout))
     if settings.db_pool_pre_ping:
         event.listen(engine.sync_engine.pool, "checkout", _ping_if_idle)
         event.listen(engine.sync_engine.pool, "checkin", _note_checkin)
@@ -52,6 +54,34 @@ def reads_on_driver(settings: Settings) -> bool:
     be prepared on one server connection and run on another: there, reads keep theirs.
     """
     return not settings.db_pgbouncer
+
+
+class _SocketTimeouts:
+    """Make the kernel give up a TCP connection that has gone `seconds` without an answer.
+
+    A network cut or a hung host sends no reset: without this, a request waits on its
+    socket until `DB_STATEMENT_TIMEOUT`, and an idle pooled connection looks alive until it
+    is used. TCP_USER_TIMEOUT bounds how long sent data may stay unacknowledged; keepalive
+    probes make an idle or waiting connection send something to be acknowledged. Either way
+    the connection fails with an OS error within about `seconds`, which is a 503.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self._user_timeout_ms = max(1, int(seconds * 1000))
+        self._probe_every = max(1, int(seconds / 3))
+
+    def __call__(self, dbapi_connection: Any, record: object) -> None:
+        # asyncpg offers no socket options, and its transport is private; the socket is
+        # the one it connected (a Unix socket, where none of this applies, is left alone).
+        transport = getattr(dbapi_connection.driver_connection, "_transport", None)
+        sock = transport.get_extra_info("socket") if transport is not None else None
+        if sock is None or sock.family not in (socket.AF_INET, socket.AF_INET6):
+            return
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, self._probe_every)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, self._probe_every)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPCNT, 3)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT, self._user_timeout_ms)
 
 
 PING_AFTER_IDLE_SECONDS = 1.0

@@ -14,7 +14,7 @@ from shop.domain.orders import (
     OrderLine,
     OrderStatus,
 )
-from shop.infrastructure.statements import Fields, StatementRunner
+from shop.infrastructure.statements import Fields, Query, Reads, Writes
 from shop.infrastructure.tables import idempotency_keys, order_items, orders
 
 _UNIQUE_VIOLATION = "23505"
@@ -92,30 +92,69 @@ def _idempotency_record() -> Select[Any]:
     )
 
 
-class SqlAlchemyOrderRepository:
-    def __init__(self, statements: StatementRunner) -> None:
+_BY_ID = Query(_by_id)
+_LISTING = Query(_listing)
+_IDEMPOTENCY_RECORD = Query(_idempotency_record)
+
+
+class SqlAlchemyOrderReader:
+    """The read side's orders: looking up, listing, and the idempotency keys behind them."""
+
+    def __init__(self, statements: Reads) -> None:
         self._statements = statements
 
     async def get(self, order_id: int) -> Order | None:
-        return await self._one("order", False, order_id)
+        return await self._one(False, order_id)
+
+    async def _one(self, lock: bool, order_id: int) -> Order | None:
+        row = await self._statements.row(_BY_ID.shaped(lock), order_id=order_id)
+        return None if row is None else order_from_row(row)
+
+    async def idempotency_record(self, user_id: int, key: str) -> IdempotencyRecord | None:
+        row = await self._statements.row(_IDEMPOTENCY_RECORD.shaped(), user_id=user_id, key=key)
+        return (
+            None if row is None else IdempotencyRecord(row["request_fingerprint"], row["order_id"])
+        )
+
+    async def list_page(
+        self,
+        user_id: int | None,
+        status: OrderStatus | None,
+        before_id: int | None,
+        limit: int,
+    ) -> list[Order]:
+        values: dict[str, Any] = {"limit": limit}
+        if user_id is not None:
+            values["user_id"] = user_id
+        if status is not None:
+            values["status"] = status.value
+        if before_id is not None:
+            values["before_id"] = before_id
+        shape = frozenset(values)
+        rows = await self._statements.rows(_LISTING.shaped(shape), **values)
+        return [order_from_row(row) for row in rows]
+
+
+class SqlAlchemyOrderRepository(SqlAlchemyOrderReader):
+    """The write side's orders: the reads, and locking and writing in the unit's transaction."""
+
+    def __init__(self, statements: Writes) -> None:
+        super().__init__(statements)
+        self._writes = statements
 
     async def get_for_update(self, order_id: int) -> Order | None:
-        return await self._one("order for update", True, order_id)
-
-    async def _one(self, shape: str, lock: bool, order_id: int) -> Order | None:
-        row = await self._statements.row(shape, lambda: _by_id(lock), order_id=order_id)
-        return None if row is None else order_from_row(row)
+        return await self._one(True, order_id)
 
     async def add(
         self, new: NewOrder, idempotency_key: str | None, request_fingerprint: str | None
     ) -> Order:
-        inserted = await self._statements.execute(
+        inserted = await self._writes.execute(
             insert(orders)
             .values(user_id=new.user_id, total=new.total)
             .returning(orders.c.id, orders.c.status, orders.c.created_at, orders.c.updated_at)
         )
         order_id, status, created_at, updated_at = inserted.one()
-        await self._statements.execute(
+        await self._writes.execute(
             insert(order_items),
             [
                 {
@@ -139,7 +178,7 @@ class SqlAlchemyOrderRepository:
             user_id=user_id, key=key, request_fingerprint=fingerprint, order_id=order_id
         )
         try:
-            await self._statements.execute(statement)
+            await self._writes.execute(statement)
         except sa_exc.IntegrityError as error:
             if getattr(error.orig, "sqlstate", None) == _UNIQUE_VIOLATION:
                 raise IdempotentRequestInProgress from None
@@ -152,30 +191,4 @@ class SqlAlchemyOrderRepository:
             .values(status=order.status.value, updated_at=func.now())
             .returning(orders.c.updated_at)
         )
-        order.updated_at = (await self._statements.execute(statement)).scalar_one()
-
-    async def idempotency_record(self, user_id: int, key: str) -> IdempotencyRecord | None:
-        row = await self._statements.row(
-            "idempotency record", _idempotency_record, user_id=user_id, key=key
-        )
-        return (
-            None if row is None else IdempotencyRecord(row["request_fingerprint"], row["order_id"])
-        )
-
-    async def list_page(
-        self,
-        user_id: int | None,
-        status: OrderStatus | None,
-        before_id: int | None,
-        limit: int,
-    ) -> list[Order]:
-        values: dict[str, Any] = {"limit": limit}
-        if user_id is not None:
-            values["user_id"] = user_id
-        if status is not None:
-            values["status"] = status.value
-        if before_id is not None:
-            values["before_id"] = before_id
-        shape = frozenset(values)
-        rows = await self._statements.rows(("orders", shape), lambda: _listing(shape), **values)
-        return [order_from_row(row) for row in rows]
+        order.updated_at = (await self._writes.execute(statement)).scalar_one()

@@ -1,5 +1,6 @@
 """Products in PostgreSQL: SQLAlchemy Core statements, rows turned into domain entities."""
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
@@ -25,14 +26,24 @@ from shop.domain.products import (
     ProductOrdering,
     SortValue,
 )
-from shop.infrastructure.statements import Fields, StatementRunner
+from shop.infrastructure.statements import Fields, Query, Reads, Writes
 from shop.infrastructure.tables import products
 
 _FOREIGN_KEY_VIOLATION = "23503"
 
 
 def product_from_row(row: Fields) -> Product:
-    return Product(**row)
+    """The entity from a products row; columns it does not know are left alone."""
+    return Product(
+        id=row["id"],
+        name=row["name"],
+        description=row["description"],
+        price=row["price"],
+        quantity=row["quantity"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        version=row["version"],
+    )
 
 
 def _like_pattern(fragment: str) -> str:
@@ -46,24 +57,51 @@ def _by_id(lock: bool) -> Select[Any]:
     return statement.with_for_update() if lock else statement
 
 
-def _listing(shape: "_ListingShape") -> Select[Any]:
+_BY_ID = Query(_by_id)
+
+
+@dataclass(frozen=True, slots=True)
+class _ListingShape:
+    """Which filters a listing applies and how it is ordered; the values are parameters."""
+
+    ordering: ProductOrdering
+    name_pattern: bool
+    min_price: bool
+    max_price: bool
+    in_stock: bool | None
+    continues: bool
+
+    @classmethod
+    def of(
+        cls, criteria: ProductFilter, ordering: ProductOrdering, continues: bool
+    ) -> "_ListingShape":
+        return cls(
+            ordering,
+            bool(criteria.name_contains),
+            criteria.min_price is not None,
+            criteria.max_price is not None,
+            criteria.in_stock,
+            continues,
+        )
+
+
+def _listing(shape: _ListingShape) -> Select[Any]:
     """The listing statement of one shape; every value is a named parameter."""
-    ordering, filters, has_after = shape
+    ordering = shape.ordering
     statement = select(products)
-    if "pattern" in filters:
+    if shape.name_pattern:
         statement = statement.where(products.c.name.ilike(bindparam("pattern"), escape="\\"))
-    if "min_price" in filters:
+    if shape.min_price:
         statement = statement.where(products.c.price >= bindparam("min_price"))
-    if "max_price" in filters:
+    if shape.max_price:
         statement = statement.where(products.c.price <= bindparam("max_price"))
-    if "in_stock" in filters:
-        statement = statement.where(products.c.quantity > 0)
-    if "sold_out" in filters:
-        statement = statement.where(products.c.quantity == 0)
+    if shape.in_stock is not None:
+        in_stock = products.c.quantity > 0 if shape.in_stock else products.c.quantity == 0
+        statement = statement.where(in_stock)
     columns = [products.c[ordering.field]]
     if ordering.field != "id":
         columns.append(products.c.id)
-    if has_after:
+    if shape.continues:
         key = tuple_(*columns) if len(columns) > 1 else columns[0]
         names: list[Any] = [bindparam(f"after_{i}") for i in range(len(columns))]
         bound = tuple_(*names) if len(names) > 1 else names[0]
@@ -73,7 +111,7 @@ def _listing(shape: "_ListingShape") -> Select[Any]:
     return ordered.limit(bindparam("limit"))
 
 
-_ListingShape = tuple[ProductOrdering, frozenset[str], bool]
+_LISTING = Query(_listing)
 
 
 def _listing_values(criteria: ProductFilter) -> dict[str, Any]:
@@ -85,24 +123,46 @@ def _listing_values(criteria: ProductFilter) -> dict[str, Any]:
         values["min_price"] = criteria.min_price
     if criteria.max_price is not None:
         values["max_price"] = criteria.max_price
-    if criteria.in_stock is not None:
-        values["in_stock" if criteria.in_stock else "sold_out"] = True
     return values
 
 
-class SqlAlchemyProductRepository:
-    def __init__(self, statements: StatementRunner) -> None:
+class SqlAlchemyProductReader:
+    """The read side's products: looking up and listing."""
+
+    def __init__(self, statements: Reads) -> None:
         self._statements = statements
 
     async def get(self, product_id: int) -> Product | None:
-        return await self._one("product", False, product_id)
+        return await self._one(False, product_id)
+
+    async def _one(self, lock: bool, product_id: int) -> Product | None:
+        row = await self._statements.row(_BY_ID.shaped(lock), product_id=product_id)
+        return None if row is None else product_from_row(row)
+
+    async def list_page(
+        self,
+        criteria: ProductFilter,
+        ordering: ProductOrdering,
+        after: tuple[SortValue, ...] | None,
+        limit: int,
+    ) -> list[Product]:
+        values = _listing_values(criteria)
+        for i, value in enumerate(after or ()):
+            values[f"after_{i}"] = value
+        shape = _ListingShape.of(criteria, ordering, after is not None)
+        rows = await self._statements.rows(_LISTING.shaped(shape), limit=limit, **values)
+        return [product_from_row(row) for row in rows]
+
+
+class SqlAlchemyProductRepository(SqlAlchemyProductReader):
+    """The write side's products: the reads, and locking and writing in the unit's transaction."""
+
+    def __init__(self, statements: Writes) -> None:
+        super().__init__(statements)
+        self._writes = statements
 
     async def get_for_update(self, product_id: int) -> Product | None:
-        return await self._one("product for update", True, product_id)
-
-    async def _one(self, shape: str, lock: bool, product_id: int) -> Product | None:
-        row = await self._statements.row(shape, lambda: _by_id(lock), product_id=product_id)
-        return None if row is None else product_from_row(row)
+        return await self._one(True, product_id)
 
     async def lock_many(self, product_ids: list[int]) -> list[Product]:
         statement = (
@@ -111,7 +171,7 @@ class SqlAlchemyProductRepository:
             .order_by(products.c.id)
             .with_for_update()
         )
-        result = await self._statements.execute(statement)
+        result = await self._writes.execute(statement)
         return [product_from_row(row) for row in result.mappings()]
 
     async def save_stock(self, changed: list[Product]) -> None:
@@ -133,7 +193,7 @@ class SqlAlchemyProductRepository:
             .returning(products.c.id, products.c.version, products.c.updated_at)
         )
         by_id = {p.id: p for p in changed}
-        for product_id, version, updated_at in await self._statements.execute(statement):
+        for product_id, version, updated_at in await self._writes.execute(statement):
             by_id[product_id].version, by_id[product_id].updated_at = version, updated_at
 
     async def add(self, new: NewProduct) -> Product:
@@ -147,7 +207,7 @@ class SqlAlchemyProductRepository:
             )
             .returning(*products.c)
         )
-        return product_from_row((await self._statements.execute(statement)).mappings().one())
+        return product_from_row((await self._writes.execute(statement)).mappings().one())
 
     async def save(self, product: Product) -> None:
         statement = (
@@ -163,30 +223,14 @@ class SqlAlchemyProductRepository:
             )
             .returning(products.c.version, products.c.updated_at)
         )
-        product.version, product.updated_at = (await self._statements.execute(statement)).one()
+        product.version, product.updated_at = (await self._writes.execute(statement)).one()
 
     async def remove(self, product_id: int) -> bool:
         statement = delete(products).where(products.c.id == product_id).returning(products.c.id)
         try:
-            deleted = (await self._statements.execute(statement)).one_or_none()
+            deleted = (await self._writes.execute(statement)).one_or_none()
         except sa_exc.IntegrityError as error:
             if getattr(error.orig, "sqlstate", None) == _FOREIGN_KEY_VIOLATION:
                 raise ProductInUse(product_id) from None
             raise
         return deleted is not None
-
-    async def list_page(
-        self,
-        criteria: ProductFilter,
-        ordering: ProductOrdering,
-        after: tuple[SortValue, ...] | None,
-        limit: int,
-    ) -> list[Product]:
-        values = _listing_values(criteria)
-        shape: _ListingShape = (ordering, frozenset(values), after is not None)
-        for i, value in enumerate(after or ()):
-            values[f"after_{i}"] = value
-        rows = await self._statements.rows(
-            ("products", shape), lambda: _listing(shape), limit=limit, **values
-        )
-        return [product_from_row(row) for row in rows]

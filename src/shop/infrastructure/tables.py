@@ -1,6 +1,7 @@
 """The one `MetaData` of the service: every table the code maps, shared with Alembic."""
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Column,
     DateTime,
@@ -15,6 +16,7 @@ from sqlalchemy import (
     UniqueConstraint,
     func,
     text,
+    true,
 )
 
 NAMING_CONVENTION = {
@@ -69,7 +71,10 @@ users = Table(
     Column("hashed_password", String(255), nullable=False),
     _timestamp("created_at"),
     Column("role", String(16), nullable=False, server_default="customer"),
+    Column("is_active", Boolean, nullable=False, server_default=true()),
+    Column("token_version", Integer, nullable=False, server_default=text("0")),
     CheckConstraint("role IN ('admin', 'customer')", name="role_known"),
+    CheckConstraint("token_version >= 0", name="token_version_not_negative"),
 )
 # E-mail addresses are unique whatever their case; lookups use the same expression.
 Index("uq_users_email_lower", func.lower(users.c.email), unique=True)

@@ -8,13 +8,15 @@ from pathlib import Path
 
 import jwt
 
-from shop.domain.security import AccessToken
-from shop.domain.users import InvalidToken
+from shop.domain.security import AccessToken, TokenSubject
+from shop.domain.users import InvalidToken, user_id_in_subject
 from shop.settings import Settings
 
 logger = logging.getLogger(__name__)
 
 _ALGORITHM = "HS256"
+_VERSION_CLAIM = "ver"
+"""The user's token version at issue; tokens from before versions existed count as 0."""
 
 
 class JwtTokenService:
@@ -23,17 +25,18 @@ class JwtTokenService:
         self._issuer = issuer
         self._ttl = ttl_seconds
 
-    def issue(self, user_id: int) -> AccessToken:
+    def issue(self, user_id: int, token_version: int) -> AccessToken:
         now = datetime.now(UTC)
         claims = {
             "sub": str(user_id),
             "iss": self._issuer,
             "iat": now,
             "exp": now + timedelta(seconds=self._ttl),
+            _VERSION_CLAIM: token_version,
         }
         return AccessToken(jwt.encode(claims, self._secret, algorithm=_ALGORITHM), self._ttl)
 
-    def user_id_in(self, token: str) -> int:
+    def subject_of(self, token: str) -> TokenSubject:
         try:
             claims = jwt.decode(
                 token,
@@ -42,9 +45,13 @@ class JwtTokenService:
                 issuer=self._issuer,
                 options={"require": ["sub", "iss", "iat", "exp"]},
             )
-            return int(claims["sub"])
-        except (jwt.InvalidTokenError, ValueError, TypeError):
+        except jwt.InvalidTokenError:
             raise InvalidToken from None
+        subject, version = claims["sub"], claims.get(_VERSION_CLAIM, 0)
+        # bool is an int to Python, not a version to anyone.
+        if not isinstance(subject, str) or type(version) is not int:
+            raise InvalidToken
+        return TokenSubject(user_id_in_subject(subject), version)
 
 
 def jwt_secret(settings: Settings) -> str:

@@ -6,7 +6,7 @@ from sqlalchemy import Select, bindparam, func, insert, select, update
 from sqlalchemy import exc as sa_exc
 
 from shop.domain.users import EmailTaken, NewUser, Role, User, UsernameTaken
-from shop.infrastructure.statements import Fields, StatementRunner
+from shop.infrastructure.statements import Fields, Query, Reads, Writes
 from shop.infrastructure.tables import users
 
 _UNIQUE_VIOLATION = "23505"
@@ -20,6 +20,8 @@ def user_from_row(fields: Fields) -> User:
         password_hash=fields["hashed_password"],
         role=Role(fields["role"]),
         created_at=fields["created_at"],
+        is_active=fields["is_active"],
+        token_version=fields["token_version"],
     )
 
 
@@ -36,8 +38,9 @@ def _taken(error: sa_exc.IntegrityError) -> Exception:
     return error
 
 
-def _by_id() -> Select[Any]:
-    return select(users).where(users.c.id == bindparam("user_id"))
+def _by_id(lock: bool) -> Select[Any]:
+    statement = select(users).where(users.c.id == bindparam("user_id"))
+    return statement.with_for_update() if lock else statement
 
 
 def _by_email() -> Select[Any]:
@@ -49,17 +52,42 @@ def _listing(after: bool) -> Select[Any]:
     return statement.where(users.c.id > bindparam("after_id")) if after else statement
 
 
-class SqlAlchemyUserRepository:
-    def __init__(self, statements: StatementRunner) -> None:
+_BY_ID = Query(_by_id)
+_BY_EMAIL = Query(_by_email)
+_LISTING = Query(_listing)
+
+
+class SqlAlchemyUserReader:
+    """The read side's users."""
+
+    def __init__(self, statements: Reads) -> None:
         self._statements = statements
 
     async def get(self, user_id: int) -> User | None:
         # Every authenticated request asks this, so it takes the statement runner's fast path.
-        row = await self._statements.row("user", _by_id, user_id=user_id)
+        row = await self._statements.row(_BY_ID.shaped(False), user_id=user_id)
         return None if row is None else user_from_row(row)
 
     async def get_by_email(self, email: str) -> User | None:
-        row = await self._statements.row("user by email", _by_email, email=email.lower())
+        row = await self._statements.row(_BY_EMAIL.shaped(), email=email.lower())
+        return None if row is None else user_from_row(row)
+
+    async def list_page(self, after_id: int | None, limit: int) -> list[User]:
+        after = after_id is not None
+        values = {"after_id": after_id} if after else {}
+        rows = await self._statements.rows(_LISTING.shaped(after), limit=limit, **values)
+        return [user_from_row(row) for row in rows]
+
+
+class SqlAlchemyUserRepository(SqlAlchemyUserReader):
+    """The write side's users: the reads, and writing in the unit's transaction."""
+
+    def __init__(self, statements: Writes) -> None:
+        super().__init__(statements)
+        self._writes = statements
+
+    async def get_for_update(self, user_id: int) -> User | None:
+        row = await self._writes.row(_BY_ID.shaped(True), user_id=user_id)
         return None if row is None else user_from_row(row)
 
     async def add(self, new: NewUser) -> User:
@@ -74,7 +102,7 @@ class SqlAlchemyUserRepository:
             .returning(*users.c)
         )
         try:
-            row = (await self._statements.execute(statement)).mappings().one()
+            row = (await self._writes.execute(statement)).mappings().one()
         except sa_exc.IntegrityError as error:
             raise _taken(error) from None
         return user_from_row(row)
@@ -83,17 +111,15 @@ class SqlAlchemyUserRepository:
         statement = (
             update(users)
             .where(users.c.id == user.id)
-            .values(username=user.username, hashed_password=user.password_hash)
+            .values(
+                username=user.username,
+                hashed_password=user.password_hash,
+                role=user.role.value,
+                is_active=user.is_active,
+                token_version=user.token_version,
+            )
         )
         try:
-            await self._statements.execute(statement)
+            await self._writes.execute(statement)
         except sa_exc.IntegrityError as error:
             raise _taken(error) from None
-
-    async def list_page(self, after_id: int | None, limit: int) -> list[User]:
-        after = after_id is not None
-        values = {"after_id": after_id} if after else {}
-        rows = await self._statements.rows(
-            ("users", after), lambda: _listing(after), limit=limit, **values
-        )
-        return [user_from_row(row) for row in rows]

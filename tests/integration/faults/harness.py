@@ -41,6 +41,9 @@ from tests.integration.conftest import LiveServer, migrate, running_server, sett
 RECOVERY_SECONDS = 10.0
 """The service serves again this soon after the fault ends, by itself."""
 
+STARTUP_SECONDS = 90.0
+"""Room for `shop serve` to start on a busy machine (each worker imports the app afresh)."""
+
 INITIAL_STOCK = 1_000_000
 CUSTOMERS = 4
 PRODUCTS = 3
@@ -124,13 +127,24 @@ async def seed(url: URL, base_url: str) -> tuple[list[dict[str, str]], list[int]
 
 @asynccontextmanager
 async def shop_on(
-    url: URL, log_dir: Path, *, workers: int = 1, **environment: str
+    url: URL,
+    log_dir: Path,
+    *,
+    workers: int = 1,
+    served_through: URL | None = None,
+    **environment: str,
 ) -> AsyncIterator[Shop]:
-    """Migrate the database at `url`, serve it with `shop serve`, and seed it."""
+    """Migrate the database at `url`, serve it with `shop serve`, and seed it.
+
+    The service reaches the database through `served_through` (a PgBouncer) when given;
+    the test itself always goes straight to `url`.
+    """
     await migrate(url)
-    with running_server(url, log_dir, workers=workers, **(FAULT_ENVIRONMENT | environment)) as (
-        server
-    ):
+    served = served_through or url
+    settings = FAULT_ENVIRONMENT | environment
+    with running_server(
+        served, log_dir, workers=workers, live_within=STARTUP_SECONDS, **settings
+    ) as server:
         customers, product_ids = await seed(url, server.base_url)
         yield Shop(server, url, customers, product_ids)
 

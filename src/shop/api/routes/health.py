@@ -18,10 +18,23 @@ class Live(BaseModel):
     status: Literal["ok"] = "ok"
 
 
+class ReplicaReady(BaseModel):
+    name: str = Field(description="Where the replica is: host, port and database.")
+    status: Literal["ok", "behind", "unreachable"] = Field(
+        description="ok: it serves reads; behind: further behind than DB_REPLICA_MAX_LAG; "
+        "unreachable: it does not answer. Reads it does not serve go to the primary."
+    )
+    lag_seconds: float | None = Field(description="At most this far behind the primary.")
+
+
 class Ready(BaseModel):
     status: Literal["ok"] = "ok"
     database: Literal["ok"] = "ok"
     migrations: str = Field(description="The schema's Alembic revision (the head).")
+    replicas: list[ReplicaReady] = Field(
+        default_factory=list,
+        description="Each read replica (DATABASE_REPLICA_URLS); readiness does not depend on them.",
+    )
 
 
 @router.get("/live")
@@ -38,4 +51,12 @@ async def check_readiness(
     readiness = await probe.check()
     if not readiness.ready or readiness.schema_revision is None:
         return problem_response(503, request.url.path, readiness.problem)
-    return Ready(migrations=readiness.schema_revision)
+    replicas = [
+        ReplicaReady(
+            name=replica.name,
+            status="ok" if replica.serving else "behind" if replica.reachable else "unreachable",
+            lag_seconds=None if replica.lag_seconds is None else round(replica.lag_seconds, 3),
+        )
+        for replica in readiness.replicas
+    ]
+    return Ready(migrations=readiness.schema_revision, replicas=replicas)

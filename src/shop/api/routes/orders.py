@@ -9,17 +9,22 @@ from pydantic.json_schema import SkipJsonSchema
 from shop.api.dependencies import CurrentUser, order_service
 from shop.api.openapi import operation_id
 from shop.api.problems import problem_responses
-from shop.api.schemas.fields import DB_INT_MAX, Cursor, Id
+from shop.api.schemas.fields import Cursor, Id
 from shop.api.schemas.orders import OrderCreate, OrderOut
 from shop.api.schemas.pages import Page
+from shop.domain.limits import (
+    DEFAULT_PAGE_SIZE,
+    MAX_ID,
+    MAX_IDEMPOTENCY_KEY_LENGTH,
+    MAX_PAGE_SIZE,
+)
 from shop.domain.order_service import OrderService
-from shop.domain.orders import MAX_IDEMPOTENCY_KEY_LENGTH, OrderStatus
-from shop.domain.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from shop.domain.orders import OrderStatus
 
 router = APIRouter(prefix="/orders", tags=["orders"], generate_unique_id_function=operation_id)
 
 Orders = Annotated[OrderService, Depends(order_service)]
-OrderId = Annotated[int, Path(ge=1, le=DB_INT_MAX, description="The order's id.")]
+OrderId = Annotated[int, Path(ge=1, le=MAX_ID, description="The order's id.")]
 # Printable ASCII without spaces; the constraints sit on `str` so the schema shows them.
 KeyText = Annotated[
     str,

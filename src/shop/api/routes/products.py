@@ -10,7 +10,7 @@ from shop.api.dependencies import CurrentUser, product_service
 from shop.api.etags import etag_of, matches_if_none_match, versions_in_if_match
 from shop.api.openapi import operation_id
 from shop.api.problems import problem_responses
-from shop.api.schemas.fields import DB_INT_MAX, Cursor, PriceIn
+from shop.api.schemas.fields import Cursor, PriceIn
 from shop.api.schemas.pages import Page
 from shop.api.schemas.products import (
     PRODUCT_OUT,
@@ -21,14 +21,14 @@ from shop.api.schemas.products import (
     SearchText,
     product_out,
 )
-from shop.domain.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from shop.domain.limits import DEFAULT_PAGE_SIZE, MAX_ID, MAX_PAGE_SIZE
 from shop.domain.product_service import ProductService
 from shop.domain.products import ProductFilter, ProductOrdering
 
 router = APIRouter(prefix="/products", tags=["products"], generate_unique_id_function=operation_id)
 
 Products = Annotated[ProductService, Depends(product_service)]
-ProductId = Annotated[int, Path(ge=1, le=DB_INT_MAX, description="The product's id.")]
+ProductId = Annotated[int, Path(ge=1, le=MAX_ID, description="The product's id.")]
 PriceBound = Annotated[PriceIn | None, Query()]
 
 # "*" or a list of entity tags; an empty list is allowed, and matches nothing.

@@ -7,16 +7,16 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from shop.api.dependencies import CurrentUser, user_service
 from shop.api.openapi import operation_id
 from shop.api.problems import problem_responses
-from shop.api.schemas.fields import DB_INT_MAX, Cursor
+from shop.api.schemas.fields import Cursor
 from shop.api.schemas.pages import Page
-from shop.api.schemas.users import UserCreate, UserOut, UserUpdate
-from shop.domain.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from shop.api.schemas.users import UserAdminUpdate, UserCreate, UserOut, UserUpdate
+from shop.domain.limits import DEFAULT_PAGE_SIZE, MAX_ID, MAX_PAGE_SIZE
 from shop.domain.user_service import UserService
 
 router = APIRouter(prefix="/users", tags=["users"], generate_unique_id_function=operation_id)
 
 Users = Annotated[UserService, Depends(user_service)]
-UserId = Annotated[int, Path(ge=1, le=DB_INT_MAX, description="The user's id.")]
+UserId = Annotated[int, Path(ge=1, le=MAX_ID, description="The user's id.")]
 
 
 @router.post(
@@ -64,3 +64,15 @@ async def list_users(
 async def get_user(user_id: UserId, caller: CurrentUser, users: Users) -> UserOut:
     """A user: admins see anyone, a customer only themself (anyone else is a 404)."""
     return UserOut.of(await users.get_user(caller, user_id))
+
+
+@router.patch("/{user_id}", responses=problem_responses(401, 403, 404, 422, 503))
+async def administer_user(
+    user_id: UserId, body: UserAdminUpdate, caller: CurrentUser, users: Users
+) -> UserOut:
+    """Deactivate or reactivate a user, or change their role (admins only).
+
+    Deactivating ends every token the user holds and refuses their logins; their orders stay.
+    """
+    user = await users.administer_user(caller, user_id, body.is_active, body.role)
+    return UserOut.of(user)

@@ -16,13 +16,11 @@ from pydantic import (
     WithJsonSchema,
 )
 
-from shop.domain.products import MAX_PRICE
+from shop.domain.limits import MAX_ID, MAX_PRICE
 
 # PostgreSQL refuses NUL in text, so it is refused here, where the client can be told.
 NO_NUL = r"^[^\x00]*$"
 NOT_BLANK_NO_NUL = r"^[^\x00]*[^\s\x00][^\x00]*$"
-
-DB_INT_MAX = 2_147_483_647
 
 
 def _json_integer(value: object) -> object:
@@ -35,7 +33,7 @@ def _json_integer(value: object) -> object:
 JSON_INTEGER = BeforeValidator(_json_integer)
 """Put last in an `Annotated` int of a JSON body, after its bounds (so the schema shows them)."""
 
-Id = Annotated[int, Field(ge=1, le=DB_INT_MAX, examples=[42])]
+Id = Annotated[int, Field(ge=1, le=MAX_ID, examples=[42])]
 
 PRICE_TEXT = r"^(0|[1-9][0-9]{0,9})(\.[0-9]{1,2})?$"
 # Exact by construction: a decimal string, or a whole number. A JSON number with cents

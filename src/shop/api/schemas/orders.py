@@ -5,10 +5,9 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shop.api.schemas.fields import DB_INT_MAX, JSON_INTEGER, PriceOut
+from shop.api.schemas.fields import JSON_INTEGER, PriceOut
+from shop.domain.limits import MAX_ID, MAX_LINE_QUANTITY, MAX_LINES
 from shop.domain.orders import (
-    MAX_LINE_QUANTITY,
-    MAX_LINES,
     Order,
     OrderItem,
     OrderRequest,
@@ -19,7 +18,7 @@ from shop.domain.orders import (
 class OrderItemIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    product_id: Annotated[int, Field(ge=1, le=DB_INT_MAX, examples=[42]), JSON_INTEGER]
+    product_id: Annotated[int, Field(ge=1, le=MAX_ID, examples=[42]), JSON_INTEGER]
     quantity: Annotated[int, Field(ge=1, le=MAX_LINE_QUANTITY, examples=[2]), JSON_INTEGER]
 
 

@@ -25,10 +25,8 @@ from shop.api.schemas.fields import (
     PriceIn,
     PriceOut,
 )
+from shop.domain.limits import MAX_DESCRIPTION_LENGTH, MAX_NAME_LENGTH, MAX_STOCK_QUANTITY
 from shop.domain.products import (
-    MAX_DESCRIPTION_LENGTH,
-    MAX_NAME_LENGTH,
-    MAX_QUANTITY,
     NewProduct,
     Product,
     ProductChanges,
@@ -42,7 +40,7 @@ ProductName = Annotated[
 Description = Annotated[
     PlainText, Field(max_length=MAX_DESCRIPTION_LENGTH, examples=["15 bar, stainless steel"])
 ]
-StockQuantity = Annotated[int, Field(ge=0, le=MAX_QUANTITY, examples=[12]), JSON_INTEGER]
+StockQuantity = Annotated[int, Field(ge=0, le=MAX_STOCK_QUANTITY, examples=[12]), JSON_INTEGER]
 
 
 class ProductCreate(BaseModel):

@@ -9,17 +9,14 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StrictBool,
     StringConstraints,
     model_validator,
 )
 from pydantic.json_schema import SkipJsonSchema
 
-from shop.domain.users import (
-    MAX_PASSWORD_LENGTH,
-    MIN_PASSWORD_LENGTH,
-    Role,
-    User,
-)
+from shop.domain.limits import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from shop.domain.users import Role, User
 
 MAX_EMAIL_ADDRESS_LENGTH = 254  # RFC 5321: the longest address mail can be sent to
 
@@ -84,11 +81,31 @@ class UserUpdate(BaseModel):
         return self
 
 
+class UserAdminUpdate(BaseModel):
+    """What an administrator may change about a user: any of `is_active` and `role`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # Strict: the schema says boolean, so 0, 1 and "no" are 422s, not a quiet guess.
+    is_active: StrictBool | SkipJsonSchema[None] = Field(
+        default=None, description="false ends every token of the user and refuses their logins."
+    )
+    role: Role | SkipJsonSchema[None] = None
+
+    @model_validator(mode="after")
+    def _no_nulls(self) -> Self:
+        for field in self.model_fields_set:
+            if getattr(self, field) is None:
+                raise ValueError(f"{field} cannot be null")
+        return self
+
+
 class UserOut(BaseModel):
     id: int = Field(examples=[7])
     email: str = Field(examples=["ada@example.com"])
     username: str = Field(examples=["ada"])
     role: Role
+    is_active: bool
     created_at: datetime
 
     @classmethod
@@ -99,6 +116,7 @@ class UserOut(BaseModel):
             email=user.email,
             username=user.username,
             role=user.role,
+            is_active=user.is_active,
             created_at=user.created_at,
         )
 
