@@ -13,7 +13,14 @@ from tests.plugins.settings import settings_for
 
 ALLOWED = "https://shop.example.com"
 ELSEWHERE = "https://evil.example.net"
-EXPOSED = {"etag", "location", "x-request-id", "idempotent-replayed", "retry-after"}
+EXPOSED = {
+    "etag",
+    "location",
+    "x-request-id",
+    "idempotent-replayed",
+    "retry-after",
+    "x-consistency-token",
+}
 
 
 @pytest.fixture
