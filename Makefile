@@ -7,7 +7,7 @@ BENCH_INSTALLED := $(VENV)/.bench-installed
 
 .DEFAULT_GOAL := help
 .PHONY: help install run serve admin test test-fast test-unit test-integration test-containers system-packages lint fmt migrate rollback revision clean \
-	bench bench-quick bench-instructions wrk-installed valgrind-installed
+	bench bench-quick bench-instructions wrk-installed valgrind-installed haproxy-installed
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -115,10 +115,10 @@ $(BENCH_INSTALLED): $(INSTALLED)
 	$(BIN)/python -m pip install --quiet -e '.[dev,embedded,bench]'
 	touch $@
 
-bench: wrk-installed $(BENCH_INSTALLED) ## service vs a raw Starlette + asyncpg yardstick under wrk, 1 and 2 workers (~20 min; bench/results/)
+bench: wrk-installed haproxy-installed $(BENCH_INSTALLED) ## service vs a raw Starlette + asyncpg yardstick under wrk, 1 and 2 workers (~20 min; bench/results/)
 	$(BIN)/python bench/run.py
 
-bench-quick: wrk-installed $(BENCH_INSTALLED) ## the same benchmark on small data with short rounds: a smoke run (~2 min)
+bench-quick: wrk-installed haproxy-installed $(BENCH_INSTALLED) ## the same benchmark on small data with short rounds: a smoke run (~2 min)
 	$(BIN)/python bench/run.py --quick
 
 bench-instructions: valgrind-installed $(BENCH_INSTALLED) ## CPU instructions per request, service vs the yardstick, under callgrind: repeatable on a noisy machine (~10 min)
@@ -126,6 +126,9 @@ bench-instructions: valgrind-installed $(BENCH_INSTALLED) ## CPU instructions pe
 
 valgrind-installed:
 	@command -v valgrind >/dev/null || { echo 'bench: valgrind is not installed; install it with: apt-get install -y valgrind (as root)' >&2; exit 1; }
+
+haproxy-installed:
+	@command -v haproxy >/dev/null || [ -x /usr/sbin/haproxy ] || { echo 'bench: haproxy is not installed; install it with: apt-get install -y haproxy (as root)' >&2; exit 1; }
 
 wrk-installed:
 	@command -v wrk >/dev/null || { echo 'bench: wrk is not installed; install it with: apt-get install -y wrk (as root)' >&2; exit 1; }
