@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form
 
-from shop.api.dependencies import user_service
+from shop.api.dependencies import ClientAddress, user_service
 from shop.api.openapi import operation_id
 from shop.api.problems import problem_responses
 from shop.api.schemas.users import LoginForm, TokenOut
@@ -17,7 +17,11 @@ router = APIRouter(prefix="/auth", tags=["auth"], generate_unique_id_function=op
 async def issue_token(
     form: Annotated[LoginForm, Form()],
     users: Annotated[UserService, Depends(user_service)],
+    client: ClientAddress,
 ) -> TokenOut:
-    """Log in. A wrong e-mail and a wrong password get the same 401."""
-    token = await users.authenticate(form.username, form.password)
+    """Log in. A wrong e-mail, a wrong password and a deactivated user get the same 401.
+
+    Throttled per account and per client address: 429 with `Retry-After` (seconds).
+    """
+    token = await users.authenticate(form.username, form.password, client)
     return TokenOut(access_token=token.token, expires_in=token.expires_in)
