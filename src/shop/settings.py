@@ -1,5 +1,7 @@
 """Configuration, read from the environment and `.env` by the app, the CLI and Alembic alike."""
 
+import json
+import os
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Literal
@@ -116,11 +118,49 @@ class Settings(BaseSettings):
     argon2_time_cost: int = Field(default=3, ge=1)
     argon2_memory_cost: int = Field(default=65536, ge=8, description="KiB per hash.")
 
+    # Login and registration throttling (shared by every process, in PostgreSQL) and the
+    # bound on Argon2 work; see the README, "Login and registration throttling".
+    auth_throttle_window: int = Field(
+        default=60, ge=1, le=86400, description="Seconds of the sliding throttle window."
+    )
+    login_attempts_per_account: PositiveInt = Field(
+        default=10, description="Logins tried per e-mail address per window, from anywhere."
+    )
+    login_attempts_per_address: PositiveInt = Field(
+        default=30, description="Logins tried per client address per window, any account."
+    )
+    registrations_per_address: PositiveInt = Field(
+        default=20, description="Registrations tried per client address per window."
+    )
+    password_hashing_concurrency: PositiveInt = Field(
+        default_factory=lambda: max(1, (os.cpu_count() or 2) // 2),
+        description="Argon2 hashes run at once per process (default: half the cores).",
+    )
+    password_hashing_patience: float = Field(
+        default=0.5, gt=0, description="Seconds a login waits for a hashing slot before a 429."
+    )
+    forwarded_allow_ips: str | None = Field(
+        default=None,
+        description="Proxies (comma-separated addresses, or *) whose X-Forwarded-For names "
+        "the client; unset, the client is the connection's peer and the header is ignored.",
+    )
+
     log_format: LogFormat = LogFormat.TEXT
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     alembic_config: Path = Field(
         default=Path("alembic.ini"), description="The Alembic configuration, for the schema head."
+    )
+
+    # Browsers: which other origins' pages may call the API (CORS). None by default.
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Origins allowed to call the API from a browser, comma-separated or a JSON "
+        "list (`https://shop.example.com`); `*` allows any origin.",
+    )
+    cors_allow_credentials: bool = Field(
+        default=False,
+        description="Let those origins send cookies or HTTP authentication; refused with `*`.",
     )
 
     @field_validator("database_url")
@@ -162,6 +202,22 @@ class Settings(BaseSettings):
             raise ValueError(f"use at least {MIN_JWT_SECRET_LENGTH} characters")
         return secret
 
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _origins_comma_separated_or_json(cls, origins: object) -> object:
+        if isinstance(origins, str):
+            if origins.lstrip().startswith("["):
+                return json.loads(origins)
+            return [origin.strip() for origin in origins.split(",") if origin.strip()]
+        return origins
+
+    @field_validator("cors_allow_credentials")
+    @classmethod
+    def _no_credentials_for_any_origin(cls, allowed: bool, info: ValidationInfo) -> bool:
+        if allowed and "*" in info.data.get("cors_origins", []):
+            raise ValueError("cannot be true while CORS_ORIGINS allows any origin (*)")
+        return allowed
+
     @property
     def uses_embedded_database(self) -> bool:
         """True when no server is configured, so the embedded PostgreSQL is used."""
@@ -187,4 +243,6 @@ def load_settings() -> Settings:
         if field not in _SECRET_SETTINGS and isinstance(first.get("input"), str | int):
             shown = f" (got {first['input']!r})"
         name = field.upper()
-        raise ConfigurationError(f"invalid setting {name}: {first['msg']}{shown}") from None
+        # Our own validators' words, without the "Value error, " pydantic puts before them.
+        message = str(first["ctx"]["error"] if first["type"] == "value_error" else first["msg"])
+        raise ConfigurationError(f"invalid setting {name}: {message}{shown}") from None
