@@ -89,6 +89,10 @@ def serve(host: str, port: int, workers: int) -> None:
         access_log=False,
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
         timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
+        # The client address throttles logins: X-Forwarded-For names it only when the
+        # setting says which proxies to believe (uvicorn alone believes 127.0.0.1).
+        proxy_headers=settings.forwarded_allow_ips is not None,
+        forwarded_allow_ips=settings.forwarded_allow_ips or "",
     )
 
 

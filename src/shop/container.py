@@ -10,7 +10,9 @@ from dependency_injector import containers, providers
 
 from shop.domain.order_service import OrderService
 from shop.domain.product_service import ProductService
+from shop.domain.throttling import AttemptThrottle
 from shop.domain.user_service import UserService
+from shop.infrastructure.attempt_ledger import PostgresAttemptLedger, throttle_policy_of
 from shop.infrastructure.connection_gate import pool_sized_gate
 from shop.infrastructure.database_location import describe, start_or_locate_server
 from shop.infrastructure.engine import create_engine, reads_on_driver
@@ -61,7 +63,12 @@ class Container(containers.DeclarativeContainer):
         Argon2PasswordHasher,
         time_cost=settings.provided.argon2_time_cost,
         memory_cost=settings.provided.argon2_memory_cost,
+        concurrency=settings.provided.password_hashing_concurrency,
+        patience=settings.provided.password_hashing_patience,
     )
+    attempt_ledger = providers.Singleton(PostgresAttemptLedger, engine, connection_gate)
+    throttle_policy = providers.Singleton(throttle_policy_of, settings)
+    attempt_throttle = providers.Singleton(AttemptThrottle, attempt_ledger, throttle_policy)
     jwt_secret = providers.Singleton(jwt_secret, settings)
     token_service = providers.Singleton(
         JwtTokenService,
@@ -74,7 +81,7 @@ class Container(containers.DeclarativeContainer):
     order_events = providers.Singleton(PrometheusOrderEvents)
     order_service = providers.Factory(OrderService, unit_of_work, read_side, order_events)
     user_service = providers.Factory(
-        UserService, unit_of_work, read_side, password_hasher, token_service
+        UserService, unit_of_work, read_side, password_hasher, token_service, attempt_throttle
     )
 
 

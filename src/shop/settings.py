@@ -1,5 +1,6 @@
 """Configuration, read from the environment and `.env` by the app, the CLI and Alembic alike."""
 
+import os
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Literal
@@ -115,6 +116,33 @@ class Settings(BaseSettings):
     access_token_ttl: int = Field(default=3600, ge=60, description="Token lifetime in seconds.")
     argon2_time_cost: int = Field(default=3, ge=1)
     argon2_memory_cost: int = Field(default=65536, ge=8, description="KiB per hash.")
+
+    # Login and registration throttling (shared by every process, in PostgreSQL) and the
+    # bound on Argon2 work; see the README, "Login and registration throttling".
+    auth_throttle_window: int = Field(
+        default=60, ge=1, le=86400, description="Seconds of the sliding throttle window."
+    )
+    login_attempts_per_account: PositiveInt = Field(
+        default=10, description="Logins tried per e-mail address per window, from anywhere."
+    )
+    login_attempts_per_address: PositiveInt = Field(
+        default=30, description="Logins tried per client address per window, any account."
+    )
+    registrations_per_address: PositiveInt = Field(
+        default=20, description="Registrations tried per client address per window."
+    )
+    password_hashing_concurrency: PositiveInt = Field(
+        default_factory=lambda: max(1, (os.cpu_count() or 2) // 2),
+        description="Argon2 hashes run at once per process (default: half the cores).",
+    )
+    password_hashing_patience: float = Field(
+        default=0.5, gt=0, description="Seconds a login waits for a hashing slot before a 429."
+    )
+    forwarded_allow_ips: str | None = Field(
+        default=None,
+        description="Proxies (comma-separated addresses, or *) whose X-Forwarded-For names "
+        "the client; unset, the client is the connection's peer and the header is ignored.",
+    )
 
     log_format: LogFormat = LogFormat.TEXT
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

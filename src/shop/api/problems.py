@@ -22,6 +22,7 @@ from shop.domain.errors import (
 )
 from shop.domain.orders import IdempotencyKeyReused, IdempotentRequestInProgress
 from shop.domain.products import StaleProduct
+from shop.domain.throttling import TooManyAttempts
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 RETRY_AFTER_SECONDS = "2"
@@ -33,6 +34,7 @@ _STATUS_OF_DOMAIN_ERROR: tuple[tuple[type[DomainError], int], ...] = (
     (Conflict, 409),
     (InvalidInput, 422),
     (PreconditionFailed, 412),
+    (TooManyAttempts, 429),
 )
 
 _IN_HTTP_WORDS: dict[type[DomainError], tuple[str, str | None]] = {
@@ -131,6 +133,8 @@ async def _on_domain_error(request: Request, exc: Exception) -> Response:
         loc = [field] if field else []
         extensions["errors"] = [{"loc": loc, "msg": detail, "type": _slug(error)}]
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if isinstance(error, TooManyAttempts):
+        headers = {"Retry-After": str(error.retry_after)}
     return problem_response(
         status,
         request.url.path,

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
-from shop.api.dependencies import CurrentUser, user_service
+from shop.api.dependencies import ClientAddress, CurrentUser, user_service
 from shop.api.problems import problem_responses
 from shop.api.schemas.fields import Cursor
 from shop.api.schemas.pages import Page
@@ -23,12 +23,14 @@ UserId = Annotated[int, Path(ge=1, le=MAX_ID, description="The user's id.")]
     status_code=201,
     responses={
         201: {"headers": {"Location": {"schema": {"type": "string"}}}},
-        **problem_responses(409, 422, 503),
+        **problem_responses(409, 422, 429, 503),
     },
 )
-async def register(body: UserCreate, users: Users, request: Request, response: Response) -> UserOut:
-    """Register a customer."""
-    user = await users.register_user(body.email, body.username, body.password)
+async def register(
+    body: UserCreate, users: Users, client: ClientAddress, request: Request, response: Response
+) -> UserOut:
+    """Register a customer. Throttled per client address: 429 with `Retry-After` (seconds)."""
+    user = await users.register_user(body.email, body.username, body.password, client)
     response.headers["Location"] = request.app.url_path_for("get_user", user_id=user.id)
     return UserOut.of(user)
 
