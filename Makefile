@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 BENCH_INSTALLED := $(VENV)/.bench-installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install run admin test test-fast test-unit test-integration test-containers system-packages lint fmt migrate rollback revision clean \
+.PHONY: help install run serve admin test test-fast test-unit test-integration test-containers system-packages lint fmt migrate rollback revision clean \
 	bench bench-quick bench-instructions wrk-installed valgrind-installed haproxy-installed
 
 help: ## list the targets
@@ -20,9 +20,18 @@ $(INSTALLED): pyproject.toml
 
 install: $(INSTALLED) ## build .venv with the service and its development tools
 
-run: $(INSTALLED) ## migrate, then serve on http://127.0.0.1:8000 (docs at /docs)
+# `make run port=8080 host=0.0.0.0 reload=1`: where to listen, and restart on code changes.
+host ?= 127.0.0.1
+port ?= 8000
+reload ?=
+
+run: $(INSTALLED) ## migrate, then serve one worker, no auto-reload, on http://127.0.0.1:8000 (docs at /docs); change with port=, host=, reload=1
 	$(BIN)/alembic upgrade head
-	$(BIN)/shop serve
+	$(BIN)/shop serve --host '$(host)' --port '$(port)' --workers 1 $(if $(reload),--reload)
+
+serve: $(INSTALLED) ## migrate, then serve as in production: one worker per CPU core; port=, host=
+	$(BIN)/alembic upgrade head
+	$(BIN)/shop serve --host '$(host)' --port '$(port)'
 
 admin: $(INSTALLED) ## create an administrator: make admin email=you@example.com (password from SHOP_ADMIN_PASSWORD or asked)
 	@test -n "$(email)" || { echo 'usage: make admin email=you@example.com' >&2; exit 2; }
@@ -50,7 +59,7 @@ test-containers: $(INSTALLED) system-packages ## the integration tests on a Post
 	SHOP_TEST_DATABASE=container $(BIN)/pytest $(or $(tests),tests/integration)
 
 # The PgBouncer test runs a real PgBouncer (Debian's package): installed here when missing.
-system-packages: ## install the system packages the tests use (pgbouncer, iproute2, haproxy), if missing
+system-packages: ## install the system packages the tests use (pgbouncer, iproute2, haproxy, chromium), if missing
 	@command -v pgbouncer >/dev/null || [ -x /usr/sbin/pgbouncer ] || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo 'installing pgbouncer (apt-get)'; \
@@ -73,6 +82,14 @@ system-packages: ## install the system packages the tests use (pgbouncer, iprout
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy >/dev/null; \
 	  else \
 	    echo 'the tests need haproxy: install it (apt-get install haproxy)' >&2; exit 1; \
+	  fi; }
+	@# The docs test drives Debian's Chromium (never a browser Playwright would download).
+	@[ -x /usr/bin/chromium ] || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo 'installing chromium (apt-get)'; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo 'the tests need chromium: install it (apt-get install chromium)' >&2; exit 1; \
 	  fi; }
 
 lint: $(INSTALLED) ## ruff (lint and format check) and mypy (strict on src/)

@@ -1,5 +1,6 @@
 """Configuration, read from the environment and `.env` by the app, the CLI and Alembic alike."""
 
+import json
 import os
 from enum import StrEnum
 from pathlib import Path
@@ -151,6 +152,17 @@ class Settings(BaseSettings):
         default=Path("alembic.ini"), description="The Alembic configuration, for the schema head."
     )
 
+    # Browsers: which other origins' pages may call the API (CORS). None by default.
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Origins allowed to call the API from a browser, comma-separated or a JSON "
+        "list (`https://shop.example.com`); `*` allows any origin.",
+    )
+    cors_allow_credentials: bool = Field(
+        default=False,
+        description="Let those origins send cookies or HTTP authentication; refused with `*`.",
+    )
+
     @field_validator("database_url")
     @classmethod
     def _a_postgresql_url(cls, url: SecretStr | None) -> SecretStr | None:
@@ -190,6 +202,22 @@ class Settings(BaseSettings):
             raise ValueError(f"use at least {MIN_JWT_SECRET_LENGTH} characters")
         return secret
 
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _origins_comma_separated_or_json(cls, origins: object) -> object:
+        if isinstance(origins, str):
+            if origins.lstrip().startswith("["):
+                return json.loads(origins)
+            return [origin.strip() for origin in origins.split(",") if origin.strip()]
+        return origins
+
+    @field_validator("cors_allow_credentials")
+    @classmethod
+    def _no_credentials_for_any_origin(cls, allowed: bool, info: ValidationInfo) -> bool:
+        if allowed and "*" in info.data.get("cors_origins", []):
+            raise ValueError("cannot be true while CORS_ORIGINS allows any origin (*)")
+        return allowed
+
     @property
     def uses_embedded_database(self) -> bool:
         """True when no server is configured, so the embedded PostgreSQL is used."""
@@ -215,4 +243,6 @@ def load_settings() -> Settings:
         if field not in _SECRET_SETTINGS and isinstance(first.get("input"), str | int):
             shown = f" (got {first['input']!r})"
         name = field.upper()
-        raise ConfigurationError(f"invalid setting {name}: {first['msg']}{shown}") from None
+        # Our own validators' words, without the "Value error, " pydantic puts before them.
+        message = str(first["ctx"]["error"] if first["type"] == "value_error" else first["msg"])
+        raise ConfigurationError(f"invalid setting {name}: {message}{shown}") from None

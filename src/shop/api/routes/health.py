@@ -7,10 +7,11 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from shop.api.dependencies import readiness_probe
+from shop.api.openapi import operation_id
 from shop.api.problems import problem_response, problem_responses
 from shop.domain.readiness import ReadinessProbe
 
-router = APIRouter(prefix="/health", tags=["health"])
+router = APIRouter(prefix="/health", tags=["health"], generate_unique_id_function=operation_id)
 
 
 class Live(BaseModel):
@@ -37,13 +38,13 @@ class Ready(BaseModel):
 
 
 @router.get("/live")
-async def live() -> Live:
+async def check_liveness() -> Live:
     """The process is up; touches no database."""
     return Live()
 
 
 @router.get("/ready", response_model=Ready, responses=problem_responses(503))
-async def ready(
+async def check_readiness(
     request: Request, probe: Annotated[ReadinessProbe, Depends(readiness_probe)]
 ) -> Ready | Response:
     """The database answers and its schema is at the code's migration head."""

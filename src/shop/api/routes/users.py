@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from shop.api.dependencies import ClientAddress, CurrentUser, user_service
+from shop.api.openapi import operation_id
 from shop.api.problems import problem_responses
 from shop.api.schemas.fields import Cursor
 from shop.api.schemas.pages import Page
@@ -12,7 +13,7 @@ from shop.api.schemas.users import UserAdminUpdate, UserCreate, UserOut, UserUpd
 from shop.domain.limits import DEFAULT_PAGE_SIZE, MAX_ID, MAX_PAGE_SIZE
 from shop.domain.user_service import UserService
 
-router = APIRouter(prefix="/users", tags=["users"])
+router = APIRouter(prefix="/users", tags=["users"], generate_unique_id_function=operation_id)
 
 Users = Annotated[UserService, Depends(user_service)]
 UserId = Annotated[int, Path(ge=1, le=MAX_ID, description="The user's id.")]
@@ -26,7 +27,7 @@ UserId = Annotated[int, Path(ge=1, le=MAX_ID, description="The user's id.")]
         **problem_responses(409, 422, 429, 503),
     },
 )
-async def register(
+async def register_user(
     body: UserCreate, users: Users, client: ClientAddress, request: Request, response: Response
 ) -> UserOut:
     """Register a customer. Throttled per client address: 429 with `Retry-After` (seconds)."""
@@ -36,12 +37,12 @@ async def register(
 
 
 @router.get("/me", responses=problem_responses(401, 503))
-async def me(caller: CurrentUser) -> UserOut:
+async def get_current_user(caller: CurrentUser) -> UserOut:
     return UserOut.of(caller)
 
 
 @router.patch("/me", responses=problem_responses(401, 403, 409, 422, 503))
-async def change_me(body: UserUpdate, caller: CurrentUser, users: Users) -> UserOut:
+async def update_current_user(body: UserUpdate, caller: CurrentUser, users: Users) -> UserOut:
     """Rename, or change the password (403 when `current_password` is wrong)."""
     user = await users.change_profile(caller, body.username, body.password, body.current_password)
     return UserOut.of(user)
