@@ -19,9 +19,6 @@ MISSING = object()
 GENERATED_REQUEST_ID = re.compile(r"[0-9a-f]{32}")
 """The request id the service makes up when the client sends none, or none it may echo."""
 
-DB_INT_MAX = 2_147_483_647
-"""The largest PostgreSQL `integer`: the top of every id and quantity column."""
-
 
 def with_overrides(body: dict[str, Any], **overrides: Any) -> dict[str, Any]:
     """`body` with `overrides` replacing its fields; a field set to MISSING is left out."""

@@ -5,8 +5,8 @@ from typing import TYPE_CHECKING, Any
 
 from httpx import AsyncClient
 
+from shop.domain.limits import INTEGER_MAX
 from tests.integration.helpers import (
-    DB_INT_MAX,
     cursor_of,
     ids,
     walk_pages,
@@ -175,7 +175,7 @@ MALFORMED_CURSORS = {
     "id as float": cursor_of(["orders", 5.0]),
     "id 0": cursor_of(["orders", 0]),
     "negative id": cursor_of(["orders", -1]),
-    "id 2147483648": cursor_of(["orders", DB_INT_MAX + 1]),
+    "id 2147483648": cursor_of(["orders", INTEGER_MAX + 1]),
     "513 characters": "A" * 513,
 }
 
@@ -206,7 +206,7 @@ async def test_a_bad_listing_parameter_is_a_422_problem(
         ("status", "lost"),
         ("status", "PENDING"),
         ("user_id", "0"),
-        ("user_id", str(DB_INT_MAX + 1)),
+        ("user_id", str(INTEGER_MAX + 1)),
         ("user_id", "me"),
     ]
 

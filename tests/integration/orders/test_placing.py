@@ -13,7 +13,8 @@ import pytest
 from httpx import AsyncClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.integration.helpers import DB_INT_MAX, create_product, insert_products, rows, stock
+from shop.domain.limits import INTEGER_MAX
+from tests.integration.helpers import create_product, insert_products, rows, stock
 from tests.integration.orders.ordering import (
     act_ok,
     assert_order_shape,
@@ -269,7 +270,7 @@ BAD_ORDER_BODIES = [
     pytest.param(
         lambda p: {**one_line(p[0]), "coupon": "FREE"}, "coupon", id="extra field on the order"
     ),
-    pytest.param(lambda p: one_line(DB_INT_MAX + 1), "product_id", id="product_id 2147483648"),
+    pytest.param(lambda p: one_line(INTEGER_MAX + 1), "product_id", id="product_id 2147483648"),
     pytest.param(lambda p: one_line(0), "product_id", id="product_id 0"),
     pytest.param(lambda p: one_line(str(p[0])), "product_id", id="product_id as string"),
     pytest.param(lambda p: {"items": [{"quantity": 1}]}, "product_id", id="no product_id"),

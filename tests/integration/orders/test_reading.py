@@ -4,7 +4,7 @@ from typing import TYPE_CHECKING, Any
 
 from httpx import AsyncClient
 
-from tests.integration.helpers import DB_INT_MAX
+from shop.domain.limits import INTEGER_MAX
 from tests.integration.orders.ordering import masked, place_ok, wrong_refusals
 from tests.integration.problems import assert_problem
 
@@ -43,7 +43,7 @@ async def test_an_impossible_order_id_is_a_422_problem(
 ) -> None:
     answers = {
         f"{method} {path}": await client.request(method, path, headers=admin.headers)
-        for order_id in ("0", "-1", str(DB_INT_MAX + 1), "abc", "1.5")
+        for order_id in ("0", "-1", str(INTEGER_MAX + 1), "abc", "1.5")
         for method, path in (
             ("GET", f"/orders/{order_id}"),
             *(("POST", f"/orders/{order_id}/{action}") for action in ("pay", "ship", "cancel")),
@@ -56,4 +56,4 @@ async def test_an_impossible_order_id_is_a_422_problem(
 async def test_the_largest_possible_order_id_is_simply_not_found(
     client: AsyncClient, admin: "Caller"
 ) -> None:
-    assert_problem(await client.get(f"/orders/{DB_INT_MAX}", headers=admin.headers), 404)
+    assert_problem(await client.get(f"/orders/{INTEGER_MAX}", headers=admin.headers), 404)

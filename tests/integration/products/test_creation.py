@@ -10,7 +10,8 @@ import pytest
 from httpx import AsyncClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.integration.helpers import DB_INT_MAX, MISSING, create_product, product_body, rows
+from shop.domain.limits import INTEGER_MAX
+from tests.integration.helpers import MISSING, create_product, product_body, rows
 from tests.integration.problems import assert_problem, error_fields
 from tests.integration.products.catalogue import (
     JSON_HEADERS,
@@ -116,7 +117,7 @@ async def test_names_at_the_limits_are_kept_as_sent(client: AsyncClient, db: Asy
 
 async def test_quantity_bounds_are_inclusive(client: AsyncClient) -> None:
     assert (await create_product(client, quantity=0))["quantity"] == 0
-    assert (await create_product(client, quantity=DB_INT_MAX))["quantity"] == DB_INT_MAX
+    assert (await create_product(client, quantity=INTEGER_MAX))["quantity"] == INTEGER_MAX
 
 
 BAD_CREATE_BODIES = [
@@ -146,7 +147,7 @@ BAD_CREATE_BODIES = [
     pytest.param(product_body(description="nul\x00byte"), "description", id="NUL in description"),
     pytest.param(product_body(description="d" * 5001), "description", id="5001-char description"),
     pytest.param(product_body(quantity=-1), "quantity", id="quantity -1"),
-    pytest.param(product_body(quantity=DB_INT_MAX + 1), "quantity", id="quantity 2147483648"),
+    pytest.param(product_body(quantity=INTEGER_MAX + 1), "quantity", id="quantity 2147483648"),
     pytest.param(product_body(quantity="5"), "quantity", id="quantity as string"),
     pytest.param(product_body(quantity=5.5), "quantity", id="quantity as float"),
     pytest.param(product_body(quantity=True), "quantity", id="quantity a boolean"),

@@ -13,8 +13,8 @@ from httpx import AsyncClient
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from shop.domain.limits import INTEGER_MAX
 from tests.integration.helpers import (
-    DB_INT_MAX,
     cursor_of,
     ids,
     insert_products,
@@ -194,7 +194,7 @@ async def test_a_garbage_cursor_is_a_422_problem(client: AsyncClient, cursor: st
 @pytest.mark.parametrize(
     ("sort", "key"),
     [
-        pytest.param("id", [DB_INT_MAX + 1], id="id beyond the integer column"),
+        pytest.param("id", [INTEGER_MAX + 1], id="id beyond the integer column"),
         pytest.param("id", [99999999999999999999], id="huge id"),
         pytest.param("name", ["Apple", 99999999999999999999], id="huge tie-breaking id"),
         pytest.param("price", ["5.00", -99999999999999999999], id="huge negative id"),

@@ -4,7 +4,8 @@ import pytest
 from httpx import AsyncClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.integration.helpers import DB_INT_MAX, create_product, product_body
+from shop.domain.limits import INTEGER_MAX
+from tests.integration.helpers import create_product, product_body
 from tests.integration.problems import assert_problem
 from tests.integration.products.catalogue import assert_product_shape, product_rows
 
@@ -47,7 +48,7 @@ async def test_an_impossible_product_id_is_refused_as_a_client_error(
 
 
 async def test_the_largest_possible_id_is_simply_not_found(client: AsyncClient) -> None:
-    assert_problem(await client.get(f"/products/{DB_INT_MAX}"), 404)
+    assert_problem(await client.get(f"/products/{INTEGER_MAX}"), 404)
 
 
 @pytest.mark.parametrize("form", ["{etag}", "W/{etag}", '"nope", {etag}', "*"])

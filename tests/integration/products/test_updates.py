@@ -8,7 +8,8 @@ import pytest
 from httpx import AsyncClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.integration.helpers import DB_INT_MAX, create_product, product_body
+from shop.domain.limits import INTEGER_MAX
+from tests.integration.helpers import create_product, product_body
 from tests.integration.problems import assert_problem, error_fields
 from tests.integration.products.catalogue import (
     PRODUCT_KEYS,
@@ -226,7 +227,7 @@ BAD_UPDATE_BODIES = [
     pytest.param({"price": "Infinity"}, "price", id="Infinity"),
     pytest.param({"price": "10000000000"}, "price", id="price over the maximum"),
     pytest.param({"quantity": -1}, "quantity", id="quantity -1"),
-    pytest.param({"quantity": DB_INT_MAX + 1}, "quantity", id="quantity 2147483648"),
+    pytest.param({"quantity": INTEGER_MAX + 1}, "quantity", id="quantity 2147483648"),
     pytest.param({"quantity": "5"}, "quantity", id="quantity as string"),
     pytest.param({"quantity": 5.5}, "quantity", id="quantity as float"),
     pytest.param({"colour": "red"}, "colour", id="unknown field"),

@@ -9,7 +9,8 @@ from httpx import AsyncClient
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.integration.helpers import DB_INT_MAX, cursor_of, rows, walk_pages
+from shop.domain.limits import INTEGER_MAX
+from tests.integration.helpers import cursor_of, rows, walk_pages
 from tests.integration.problems import assert_problem, error_fields
 from tests.integration.users.accounts import assert_user, user_row, without_id
 
@@ -91,7 +92,7 @@ async def test_a_users_page_size_outside_1_to_100_is_a_422(
         cursor_of(["users", 1.5]),
         cursor_of(["users", None]),
         cursor_of(["id", 1]),
-        cursor_of(["users", DB_INT_MAX + 1]),
+        cursor_of(["users", INTEGER_MAX + 1]),
         cursor_of(["users", -(2**63) - 1]),
         "x" * 513,
     ],
@@ -179,7 +180,7 @@ async def test_an_admin_asking_for_a_missing_user_gets_a_404(
 
 @pytest.mark.parametrize(
     "user_id",
-    ["0", "-1", "abc", "1.5", str(DB_INT_MAX + 1)],
+    ["0", "-1", "abc", "1.5", str(INTEGER_MAX + 1)],
     ids=["zero", "negative", "not a number", "a fraction", "beyond the integer column"],
 )
 async def test_a_user_id_that_cannot_exist_is_a_422(
