@@ -28,3 +28,9 @@ pytest_plugins = [
     "tests.plugins.watch",
     "tests.plugins.fault_figures",
 ]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Slow tests first: under pytest-xdist the long ones start at once and the quick ones
+    fill the workers around them, instead of one long test finishing alone at the end."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
