@@ -4,10 +4,11 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 from pydantic.json_schema import SkipJsonSchema
 from typing_extensions import TypedDict
 
+from shop.api.responses import JsonBody
 from shop.api.schemas.fields import (
     JSON_INTEGER,
     NO_NUL,
@@ -16,6 +17,7 @@ from shop.api.schemas.fields import (
     PriceIn,
     PriceOut,
 )
+from shop.api.schemas.pages import Page
 from shop.domain.limits import MAX_DESCRIPTION_LENGTH, MAX_NAME_LENGTH, MAX_STOCK_QUANTITY
 from shop.domain.products import (
     NewProduct,
@@ -100,7 +102,8 @@ def product_out(product: Product) -> ProductOut:
     )
 
 
-PRODUCT_OUT = TypeAdapter(ProductOut)
+PRODUCT_JSON: JsonBody[ProductOut] = JsonBody(ProductOut)
+PRODUCT_PAGE_JSON: JsonBody[Page[ProductOut]] = JsonBody(Page[ProductOut])
 
 
 class ProductSort(StrEnum):
