@@ -21,8 +21,8 @@ from shop.api.schemas.products import (
     product_out,
 )
 from shop.domain.limits import DEFAULT_PAGE_SIZE, MAX_ID, MAX_PAGE_SIZE
+from shop.domain.product_listing import ProductFilter, ProductOrdering
 from shop.domain.product_service import ProductService
-from shop.domain.products import ProductFilter, ProductOrdering
 
 router = APIRouter(prefix="/products", tags=["products"])
 
