@@ -180,6 +180,30 @@ class Leak:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class Setup:
+    """A scaled set-up against its baseline on one endpoint, in the same run (bench/scaling.py)."""
+
+    name: str
+    endpoint: str
+    baseline: Series
+    scaled: Series
+
+    @property
+    def ratio(self) -> float:
+        """The scaled set-up's requests/s as a multiple of the baseline's."""
+        return self.scaled.requests_per_second / self.baseline.requests_per_second
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "setup": self.name,
+            "endpoint": self.endpoint,
+            "ratio": round(self.ratio, 3),
+            "baseline": {"name": self.baseline.name, **self.baseline.as_dict()},
+            "scaled": {"name": self.scaled.name, **self.scaled.as_dict()},
+        }
+
+
 @dataclass(slots=True)
 class Report:
     """Everything one benchmark run measured, and how it was run."""
@@ -188,6 +212,7 @@ class Report:
     comparisons: list[Comparison] = field(default_factory=list)
     paging: list[Paging] = field(default_factory=list)
     leak: Leak | None = None
+    setups: list[Setup] = field(default_factory=list)
     seconds: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
@@ -197,6 +222,7 @@ class Report:
             "comparisons": [c.as_dict() for c in self.comparisons],
             "flat_paging": [p.as_dict() for p in self.paging],
             "leak": self.leak.as_dict() if self.leak else None,
+            "setups": [s.as_dict() for s in self.setups],
         }
 
 
@@ -240,6 +266,7 @@ def table(report: Report) -> str:
         "status >= 400, socket errors and timeouts over all rounds."
     )
     lines.extend(["", *paging_lines(report.paging), *leak_lines(report.leak)])
+    lines.extend(setup_lines(report.setups))
     lines.append(f"total time: {report.seconds / 60:.1f} min")
     return "\n".join(lines)
 
@@ -273,15 +300,34 @@ def leak_lines(leak: Leak | None) -> list[str]:
     ]
 
 
+def setup_lines(setups: list[Setup]) -> list[str]:
+    if not setups:
+        return []
+    lines = ["scaled set-ups (each against its baseline, same run):"]
+    for s in setups:
+        lines.append(
+            f"  {s.name:<28} {s.endpoint:<24} {s.baseline.name} "
+            f"{s.baseline.requests_per_second:>7,.0f} req/s p99 {s.baseline.p99_ms:.1f} ms | "
+            f"{s.scaled.name} {s.scaled.requests_per_second:>7,.0f} req/s "
+            f"p99 {s.scaled.p99_ms:.1f} ms | x{s.ratio:.2f}, errors "
+            f"{s.baseline.errors + s.scaled.errors}"
+        )
+    return [*lines, ""]
+
+
 def chart(report: Report, path: Path) -> None:
     """Requests/s and p99 of both servers per endpoint, one row of plots per worker count."""
     worker_counts = sorted({c.workers for c in report.comparisons})
-    figure = Figure(figsize=(14, 4.5 * len(worker_counts)), layout="constrained")
-    axes = figure.subplots(len(worker_counts), 2, squeeze=False)
-    for row, workers in zip(axes, worker_counts, strict=True):
+    rows = len(worker_counts) + (1 if report.setups else 0)
+    figure = Figure(figsize=(14, 4.5 * rows), layout="constrained")
+    axes = figure.subplots(rows, 2, squeeze=False)
+    for row, workers in zip(axes, worker_counts, strict=False):
         comparisons = [c for c in report.comparisons if c.workers == workers]
         _bars(row[0], comparisons, "requests_per_second", f"requests/s, {workers} worker(s)")
         _bars(row[1], comparisons, "p99_ms", f"p99 latency (ms), {workers} worker(s)")
+    if report.setups:
+        _setup_bars(axes[-1][0], report.setups, "requests_per_second", "requests/s, scaled set-ups")
+        _setup_bars(axes[-1][1], report.setups, "p99_ms", "p99 latency (ms), scaled set-ups")
     figure.suptitle("shop service vs raw Starlette + asyncpg yardstick")
     figure.savefig(path, dpi=100)
 
@@ -308,3 +354,16 @@ def save(report: Report, directory: Path, stamp: str) -> list[Path]:
         chart(report, directory / f"{name}.png")
         paths.extend([directory / f"{name}.json", directory / f"{name}.png"])
     return paths
+
+
+def _setup_bars(axes: Any, setups: list[Setup], attribute: str, title: str) -> None:
+    positions = range(len(setups))
+    width = 0.4
+    for offset, side in ((-width / 2, "baseline"), (width / 2, "scaled")):
+        values = [getattr(getattr(s, side), attribute) for s in setups]
+        bars = axes.bar([p + offset for p in positions], values, width, label=side)
+        axes.bar_label(bars, fmt="%.0f" if attribute == "requests_per_second" else "%.1f")
+    labels = [f"{s.name}\n{s.endpoint}" for s in setups]
+    axes.set_xticks(list(positions), labels, rotation=15, fontsize=7)
+    axes.set_title(title)
+    axes.legend()

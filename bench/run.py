@@ -4,7 +4,9 @@ Starts a throwaway embedded PostgreSQL, migrates and seeds it, then for each wor
 `shop serve` and the yardstick side by side and drives both with wrk in alternating rounds:
 the machine is shared and noisy, so only ratios measured in the same run mean much. Then a
 leak check (RSS per worker of a fresh service after 20,000 and 100,000 requests) and a
-flat-paging check (1,000,000 products: the first page against one of the last). Prints a
+flat-paging check (1,000,000 products: the first page against one of the last), and the
+scaled set-ups (bench/scaling.py: replica reads against primary reads, three instances behind
+HAProxy against one). Prints a
 table and writes bench/results/<timestamp>.json and .png, copied to latest.json and .png.
 
     python bench/run.py            # the full benchmark, about 20 minutes on 2 cores
@@ -27,7 +29,8 @@ from typing import Any
 
 import asyncpg
 from loadgen import WRK_MISSING, Load, Pressure, run_wrk, wrk_path
-from report import Comparison, Leak, Paging, Report, Sample, Series, save, table
+from report import Comparison, Leak, Paging, Report, Sample, Series, Setup, save, table
+from scaling import INSTANCES, balancer_phase, replica_phase
 from seed import HOT_PRODUCT_ID, PASSWORD, seed_products, seed_shop
 from servers import (
     PROJECT_ROOT,
@@ -381,7 +384,24 @@ def benchmark(options: Options, workdir: Path) -> Report:
     report.comparisons = main_phase(options, url, secret, workdir)
     report.leak = leak_phase(options, url, secret, workdir)
     report.paging = paging_phase(options, server_url, secret, workdir)
+    report.setups = scaling_phase(options, url, secret, workdir)
     return report
+
+
+def scaling_phase(options: Options, url: URL, secret: str, workdir: Path) -> list[Setup]:
+    """Replica reads against primary reads; three instances behind HAProxy against one."""
+    log = workdir / "wrk.log"
+
+    def rounds(runs: dict[str, tuple[Server, Load]]) -> dict[str, Series]:
+        return alternate(runs, options, log)
+
+    say("replica reads: a primary and a streaming replica, seeding products")
+    setups = replica_phase(options.products, secret, workdir, rounds)
+    say(f"{INSTANCES} instances behind HAProxy against one instance")
+    setups += balancer_phase(url, options.products, secret, workdir, rounds)
+    for setup in setups:
+        say(f"  {setup.name}, {setup.endpoint}: x{setup.ratio:.2f}")
+    return setups
 
 
 def _exit_on_sigterm(signal_number: int, _frame: object) -> None:

@@ -167,10 +167,10 @@ def yardstick_environment(url: URL, secret: str) -> dict[str, str]:
 
 
 def running_service(
-    url: URL, secret: str, workers: int, log_dir: Path
+    url: URL, secret: str, workers: int, log_dir: Path, **settings: str
 ) -> AbstractContextManager[Server]:
-    """`shop serve` as in production, on the benchmark database."""
-    environment = service_environment(url, secret, log_dir / "shop-data")
+    """`shop serve` as in production, on the benchmark database (and any further settings)."""
+    environment = service_environment(url, secret, log_dir / "shop-data") | settings
     return _running("service", [str(BIN / "shop"), "serve"], environment, workers, log_dir)
 
 

@@ -1,6 +1,8 @@
 """The `shop` command."""
 
 import asyncio
+import logging
+import logging.config
 import os
 import re
 import signal
@@ -23,6 +25,8 @@ from shop.infrastructure.database_location import start_or_locate_server
 from shop.infrastructure.engine import create_engine
 from shop.infrastructure.startup_wait import DatabaseUnreachable, wait_for_database
 from shop.settings import ConfigurationError, Settings, load_settings
+
+logger = logging.getLogger("shop.cli")
 
 GRACEFUL_SHUTDOWN_SECONDS = 30
 WORKER_HEALTHCHECK_SECONDS = 30
@@ -58,8 +62,15 @@ def main() -> None:
     show_default="the number of CPU cores",
     type=click.IntRange(min=1),
 )
-def serve(host: str, port: int, workers: int) -> None:
+@click.option(
+    "--reload",
+    is_flag=True,
+    help="Restart when the code changes (development; one worker only).",
+)
+def serve(host: str, port: int, workers: int, reload: bool) -> None:
     """Serve the API until SIGTERM or Ctrl-C, then finish the requests under way and stop."""
+    if reload and workers > 1:
+        _fail("--reload serves one worker: leave out --workers or pass --workers 1", 2)
     settings = _settings_or_exit()
     try:
         url = start_or_locate_server(settings)
@@ -77,18 +88,29 @@ def serve(host: str, port: int, workers: int) -> None:
     # After a graceful shutdown uvicorn re-raises SIGTERM under the handler it found; make
     # that one exit 0, as a clean stop should (the default handler would kill the process).
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    logging_config = log_config(
+        settings.log_format, settings.log_level, configured_secrets(settings)
+    )
+    # A log line, not a print: with LOG_FORMAT=json every line of output is one JSON object.
+    logging.config.dictConfig(logging_config)
+    base_url = f"http://{host}:{port}"
+    logger.info("serving %s with %d worker(s); API docs at %s/docs", base_url, workers, base_url)
     uvicorn.run(
         "shop.api.app:create_app",
         factory=True,
         host=host,
         port=port,
         workers=workers,
-        log_config=log_config(
-            settings.log_format, settings.log_level, configured_secrets(settings)
-        ),
+        reload=reload,
+        reload_dirs=[str(Path(__file__).parent)] if reload else None,
+        log_config=logging_config,
         access_log=False,
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
         timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
+        # The client address throttles logins: X-Forwarded-For names it only when the
+        # setting says which proxies to believe (uvicorn alone believes 127.0.0.1).
+        proxy_headers=settings.forwarded_allow_ips is not None,
+        forwarded_allow_ips=settings.forwarded_allow_ips or "",
     )
 
 

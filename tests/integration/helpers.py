@@ -2,6 +2,8 @@
 
 import base64
 import json
+import re
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from httpx import AsyncClient, Response
@@ -14,11 +16,27 @@ if TYPE_CHECKING:
 MISSING = object()
 """A field set to MISSING is left out of the request body."""
 
+GENERATED_REQUEST_ID = re.compile(r"[0-9a-f]{32}")
+"""The request id the service makes up when the client sends none, or none it may echo."""
+
+DB_INT_MAX = 2_147_483_647
+"""The largest PostgreSQL `integer`: the top of every id and quantity column."""
+
 
 def with_overrides(body: dict[str, Any], **overrides: Any) -> dict[str, Any]:
     """`body` with `overrides` replacing its fields; a field set to MISSING is left out."""
     body = {**body, **overrides}
     return {key: value for key, value in body.items() if value is not MISSING}
+
+
+def product_body(**overrides: Any) -> dict[str, Any]:
+    """A valid create body; `overrides` replace fields, and a field set to MISSING is left out."""
+    body = {"name": "Espresso machine", "description": "15 bar", "price": "249.90", "quantity": 12}
+    return with_overrides(body, **overrides)
+
+
+def ids(items: list[dict[str, Any]]) -> list[int]:
+    return [item["id"] for item in items]
 
 
 def cursor_of(payload: Any) -> str:
@@ -49,11 +67,16 @@ async def walk_pages(
 
 
 async def create_product(
-    client: AsyncClient, admin: "Caller", name: str, *, price: str, quantity: int
+    client: AsyncClient, admin: "Caller | None" = None, name: str | None = None, **fields: Any
 ) -> dict[str, Any]:
-    """A product added by `admin` through the API, as the API answers it."""
-    body = {"name": name, "price": price, "quantity": quantity}
-    response = await client.post("/products", json=body, headers=admin.headers)
+    """A product added through the API, as the API answers it.
+
+    Sent as `admin`, or with the client's own headers when no admin is named; every field not
+    given is product_body()'s.
+    """
+    body = product_body(**fields) | ({} if name is None else {"name": name})
+    headers = None if admin is None else admin.headers
+    response = await client.post("/products", json=body, headers=headers)
     assert response.status_code == 201, response.text
     return response.json()
 
@@ -70,6 +93,27 @@ async def rows(db: AsyncEngine, sql: str, **params: Any) -> list[dict[str, Any]]
     async with db.connect() as connection:
         result = await connection.execute(text(sql), params)
         return [dict(row._mapping) for row in result]
+
+
+async def insert_products(
+    db: AsyncEngine, count: int, *, price: Decimal | None = None, quantity: int | None = None
+) -> list[int]:
+    """`count` products straight into the table, for tests that need dozens; their ids.
+
+    Named Bulk 1 to Bulk n; product n costs n and has n in stock unless `price` or `quantity`
+    say otherwise.
+    """
+    async with db.begin() as connection:
+        result = await connection.execute(
+            text(
+                "INSERT INTO products (name, price, quantity) "
+                "SELECT 'Bulk ' || n, coalesce(CAST(:price AS numeric), n), "
+                "coalesce(CAST(:quantity AS integer), n) "
+                "FROM generate_series(1, :count) AS n RETURNING id"
+            ),
+            {"price": price, "quantity": quantity, "count": count},
+        )
+        return sorted(result.scalars())
 
 
 async def stock(db: AsyncEngine) -> dict[int, int]:

@@ -4,10 +4,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from sqlalchemy import URL, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.plugins.processes import server_environment
+
+pytestmark = pytest.mark.slow  # real processes
 
 SHOP = str(Path(sys.executable).parent / "shop")
 

@@ -15,6 +15,8 @@ from sqlalchemy import URL
 
 from tests.plugins.processes import LiveServer, running_server, server_environment
 
+pytestmark = pytest.mark.slow  # real processes
+
 CONFIG = Path(__file__).with_name("schemathesis.toml")
 EXAMPLES_PER_OPERATION = 25
 SEED = 20261125

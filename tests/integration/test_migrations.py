@@ -198,6 +198,7 @@ def alembic(*args: str, database: URL) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow  # a real process
 @pytest.mark.parametrize("steps", [("upgrade", "head"), ("check",), ("downgrade", "base")])
 def test_the_alembic_command_line_migrates_checks_and_rolls_back(
     empty_database_url: URL, steps: tuple[str, ...]
@@ -210,6 +211,7 @@ def test_the_alembic_command_line_migrates_checks_and_rolls_back(
         assert "No new upgrade operations detected" in result.stdout + result.stderr
 
 
+@pytest.mark.slow  # a real process
 def test_offline_mode_prints_the_sql_without_a_database(empty_database_url: URL) -> None:
     result = alembic("upgrade", "head", "--sql", database=empty_database_url)
     assert result.returncode == 0, result.stderr

@@ -31,6 +31,8 @@ from tests.plugins.databases import migrate
 from tests.plugins.settings import settings_for
 from tests.plugins.users import a_caller
 
+pytestmark = pytest.mark.slow  # real processes
+
 OUTAGE_ANSWER_SECONDS = 3.0
 RECOVERY_SECONDS = 20.0
 

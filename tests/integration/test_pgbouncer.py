@@ -29,6 +29,8 @@ from tests.plugins.processes import free_port
 from tests.plugins.settings import settings_for
 from tests.plugins.users import a_caller
 
+pytestmark = pytest.mark.slow  # real processes
+
 RUN_AS = "embedded_postgres"
 
 

@@ -30,7 +30,9 @@ def server_environment(url: URL, **extra: str) -> dict[str, str]:
         k: v for k, v in os.environ.items() if not k.startswith(("POSTGRES_", "DATABASE_"))
     }
     environment.update({name.upper(): str(value) for name, value in service_fields(url).items()})
-    environment["SHOP_DATA_DIR"] = str(Path(tempfile.gettempdir()) / "shop-test-data")
+    # Never the project's own .data; one directory per pytest-xdist worker.
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    environment["SHOP_DATA_DIR"] = str(Path(tempfile.gettempdir()) / f"shop-test-data-{worker}")
     environment.update(extra)
     return environment
 
@@ -49,7 +51,7 @@ class LiveServer:
 
 @contextlib.contextmanager
 def running_server(
-    url: URL, log_dir: Path, *, workers: int = 1, **extra_env: str
+    url: URL, log_dir: Path, *, workers: int = 1, live_within: float = 30, **extra_env: str
 ) -> Iterator[LiveServer]:
     port = free_port()
     log_path = log_dir / f"server-{port}.log"
@@ -69,7 +71,7 @@ def running_server(
         )
     server = LiveServer(f"http://127.0.0.1:{port}", process, log_path)
     try:
-        _wait_until_live(server)
+        _wait_until_live(server, live_within)
         yield server
     finally:
         if process.poll() is None:

@@ -22,6 +22,12 @@ JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl"
         ("login failed: password=hunter2hunter2 for ada", "hunter2hunter2"),
         ('{"current_password": "old-password-1"}', "old-password-1"),
         ("api_key=abc123def456", "abc123def456"),
+        (
+            "(asyncpg.exceptions.UniqueViolationError) duplicate key\n"
+            "[SQL: INSERT INTO users (email) VALUES ($1::VARCHAR)]\n"
+            "[parameters: ('ada@example.com',)]\n(Background on this error at: ...)",
+            "ada@example.com",
+        ),
     ],
 )
 def test_a_secret_of_a_known_shape_is_blanked_out(line: str, secret: str) -> None:

@@ -43,23 +43,23 @@ async def ada(service: UserService) -> User:
 async def test_a_new_password_ends_the_tokens_before_it_and_not_after(
     service: UserService, ada: User
 ) -> None:
-    before = await service.authenticate("ada@example.com", "ada-password")
+    before = await service.authenticate("ada@example.com", "ada-password", "192.0.2.1")
 
     await service.change_profile(ada, password="new-password", current_password="ada-password")
 
     with pytest.raises(InvalidToken):
         await service.user_for_token(before.token)
-    after = await service.authenticate("ada@example.com", "new-password")
+    after = await service.authenticate("ada@example.com", "new-password", "192.0.2.1")
     assert (await service.user_for_token(after.token)).id == ada.id
 
 
 async def test_renewing_a_hash_at_login_keeps_the_tokens(
     service: UserService, uow: FakeUnitOfWork, ada: User
 ) -> None:
-    before = await service.authenticate("ada@example.com", "ada-password")
+    before = await service.authenticate("ada@example.com", "ada-password", "192.0.2.1")
     uow.committed_users[ada.id].password_hash = "fake1:ada-password"
 
-    await service.authenticate("ada@example.com", "ada-password")
+    await service.authenticate("ada@example.com", "ada-password", "192.0.2.1")
 
     assert (await service.user_for_token(before.token)).id == ada.id
 
@@ -67,7 +67,7 @@ async def test_renewing_a_hash_at_login_keeps_the_tokens(
 async def test_deactivation_ends_tokens_and_logins_with_the_wrong_password_answer(
     service: UserService, hasher: FakePasswordHasher, admin: User, ada: User
 ) -> None:
-    token = await service.authenticate("ada@example.com", "ada-password")
+    token = await service.authenticate("ada@example.com", "ada-password", "192.0.2.1")
 
     changed = await service.administer_user(admin, ada.id, is_active=False)
 
@@ -76,7 +76,7 @@ async def test_deactivation_ends_tokens_and_logins_with_the_wrong_password_answe
         await service.user_for_token(token.token)
     verifications = hasher.verifications
     with pytest.raises(InvalidCredentials):
-        await service.authenticate("ada@example.com", "ada-password")
+        await service.authenticate("ada@example.com", "ada-password", "192.0.2.1")
     assert hasher.verifications == verifications + 1, "the same work as a wrong password"
 
 

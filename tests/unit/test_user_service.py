@@ -60,7 +60,7 @@ async def test_a_short_password_is_refused_before_anything_is_hashed(
 
 async def test_logging_in_gives_a_token_for_the_user(service: UserService) -> None:
     user = await service.register_user("ada@example.com", "ada", "long-password")
-    token = await service.authenticate("ADA@example.com", "long-password")
+    token = await service.authenticate("ADA@example.com", "long-password", "192.0.2.1")
     assert (await service.user_for_token(token.token)).id == user.id
 
 
@@ -73,7 +73,7 @@ async def test_a_wrong_email_or_password_gets_the_same_answer_after_the_same_wor
 ) -> None:
     await service.register_user("ada@example.com", "ada", "long-password")
     with pytest.raises(InvalidCredentials) as refused:
-        await service.authenticate(email, password)
+        await service.authenticate(email, password, "192.0.2.1")
     assert refused.value.detail == "The e-mail address or the password is wrong."
     assert hasher.verifications == 1
 
@@ -83,7 +83,7 @@ async def test_logging_in_renews_a_hash_made_with_old_parameters(
 ) -> None:
     user = await service.register_user("ada@example.com", "ada", "long-password")
     uow.committed_users[user.id].password_hash = "fake1:long-password"
-    await service.authenticate("ada@example.com", "long-password")
+    await service.authenticate("ada@example.com", "long-password", "192.0.2.1")
     assert uow.committed_users[user.id].password_hash == "fake2:long-password"
 
 
@@ -91,7 +91,7 @@ async def test_a_token_of_a_user_who_is_gone_is_invalid(
     service: UserService, uow: FakeUnitOfWork
 ) -> None:
     user = await service.register_user("ada@example.com", "ada", "long-password")
-    token = await service.authenticate("ada@example.com", "long-password")
+    token = await service.authenticate("ada@example.com", "long-password", "192.0.2.1")
     del uow.committed_users[user.id]
     with pytest.raises(InvalidToken):
         await service.user_for_token(token.token)

@@ -55,3 +55,15 @@ async def current_user(
 
 
 CurrentUser = Annotated[User, Depends(current_user)]
+
+
+async def client_address(request: Request) -> str:
+    """The address logins and registrations are throttled by: the connection's peer.
+
+    Behind a proxy that is the proxy, unless FORWARDED_ALLOW_IPS names it, in which case the
+    server has already replaced it with the client its X-Forwarded-For names.
+    """
+    return request.client.host if request.client else "unknown"
+
+
+ClientAddress = Annotated[str, Depends(client_address)]

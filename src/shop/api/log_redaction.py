@@ -6,7 +6,8 @@ parameters is caught wherever it came from. What counts as a secret:
 
 - the values it is given (the database password, the token signing key);
 - passwords in URLs (`postgresql://user:PASSWORD@host`) and `password=`/`token:`-style pairs;
-- bearer tokens and anything shaped like a JWT; Argon2 hashes.
+- bearer tokens and anything shaped like a JWT; Argon2 hashes;
+- the statement and parameters SQLAlchemy quotes in its errors (the rows' data).
 """
 
 import logging
@@ -19,6 +20,8 @@ _MIN_SECRET_LENGTH = 4
 
 _SECRET_NAMES = r"pass(?:word|wd)?|pwd|secret|token|api[_-]?key|authorization|credentials?"  # noqa: S105
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    # SQLAlchemy's error text quotes the statement and its parameters.
+    (re.compile(r"(?s)\[(SQL|parameters): .*?\](?=\n|$)"), rf"[\g<1>: {REDACTED}]"),
     (re.compile(r"\$argon2(?:id|i|d)\$[^\s'\",)\]}]*"), REDACTED),
     (re.compile(r"\beyJ[\w-]*\.[\w-]+\.[\w-]*"), REDACTED),
     (re.compile(r"(?i)\b(bearer\s+)[\w.~+/=-]+"), rf"\g<1>{REDACTED}"),
@@ -29,7 +32,7 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     ),
 )
 # One cheap look first: most lines (access lines above all) hold none of these.
-_SUSPICIOUS = re.compile(rf"(?i)\$argon2|eyJ|bearer|://|{_SECRET_NAMES}")
+_SUSPICIOUS = re.compile(rf"(?i)\$argon2|eyJ|bearer|://|\[SQL: |\[parameters: |{_SECRET_NAMES}")
 
 
 def redact(text: str, secrets: Iterable[str] = ()) -> str:

@@ -9,7 +9,6 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
-from shop.api.schemas.problems import Problem, ValidationProblem
 from shop.domain.errors import (
     Conflict,
     DomainError,
@@ -22,9 +21,20 @@ from shop.domain.errors import (
 )
 from shop.domain.orders import IdempotencyKeyReused, IdempotentRequestInProgress
 from shop.domain.products import StaleProduct
+from shop.domain.throttling import TooManyAttempts
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 RETRY_AFTER_SECONDS = "2"
+_RETRIED_STATUSES = (429, 503)
+
+# RFC 9110 renamed two reason phrases that Python 3.11's HTTPStatus still spells the old way.
+_RFC_9110_PHRASES = {413: "Content Too Large", 422: "Unprocessable Content"}
+
+
+def reason_phrase(status: int) -> str:
+    """The status's reason phrase as RFC 9110 spells it: the one title of its problems."""
+    return _RFC_9110_PHRASES.get(status) or HTTPStatus(status).phrase
+
 
 _STATUS_OF_DOMAIN_ERROR: tuple[tuple[type[DomainError], int], ...] = (
     (NotAuthenticated, 401),
@@ -33,6 +43,7 @@ _STATUS_OF_DOMAIN_ERROR: tuple[tuple[type[DomainError], int], ...] = (
     (Conflict, 409),
     (InvalidInput, 422),
     (PreconditionFailed, 412),
+    (TooManyAttempts, 429),
 )
 
 _IN_HTTP_WORDS: dict[type[DomainError], tuple[str, str | None]] = {
@@ -57,21 +68,20 @@ def problem_response(
     instance: str,
     detail: str | None = None,
     *,
-    title: str | None = None,
     problem_type: str = "about:blank",
     headers: dict[str, str] | None = None,
     **extensions: Any,
 ) -> ProblemResponse:
-    phrase = HTTPStatus(status).phrase
+    phrase = reason_phrase(status)
     body = {
         "type": problem_type,
-        "title": title or phrase,
+        "title": phrase,
         "status": status,
         "detail": detail or phrase,
         "instance": instance,
         **extensions,
     }
-    if status == 503:
+    if status in _RETRIED_STATUSES:
         headers = {"Retry-After": RETRY_AFTER_SECONDS, **(headers or {})}
     return ProblemResponse(body, status_code=status, headers=headers)
 
@@ -87,13 +97,15 @@ _METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 def _allowed_methods(request: Request) -> str:
     """Every method some route serves at this path (the router names only the first route's)."""
     routes = request.app.router.routes
-    allowed = (
+    allowed = [
         method
         for method in _METHODS
         if any(
             route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes
         )
-    )
+    ]
+    if "GET" in allowed and "HEAD" not in allowed:
+        allowed.insert(allowed.index("GET") + 1, "HEAD")  # served wherever GET is: see head.py
     return ", ".join(allowed)
 
 
@@ -113,10 +125,20 @@ async def _on_http_exception(request: Request, exc: Exception) -> Response:
     return problem_response(error.status_code, request.url.path, detail, headers=headers)
 
 
+def _message(error: Any) -> str:
+    """Pydantic's message, without the "Value error, " it puts before our own validators' words."""
+    raised = error.get("ctx", {}).get("error")
+    if error["type"] in ("value_error", "assertion_error") and raised is not None:
+        return str(raised)
+    return str(error["msg"])
+
+
 async def _on_validation_error(request: Request, exc: Exception) -> Response:
     error = cast(RequestValidationError, exc)
     # Only where, what and which kind: the rejected input itself may be a password.
-    errors = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in error.errors()]
+    errors = [
+        {"loc": list(e["loc"]), "msg": _message(e), "type": e["type"]} for e in error.errors()
+    ]
     return problem_response(
         422, request.url.path, "The request is not valid; see errors.", errors=errors
     )
@@ -131,11 +153,12 @@ async def _on_domain_error(request: Request, exc: Exception) -> Response:
         loc = [field] if field else []
         extensions["errors"] = [{"loc": loc, "msg": detail, "type": _slug(error)}]
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if isinstance(error, TooManyAttempts):
+        headers = {"Retry-After": str(error.retry_after)}
     return problem_response(
         status,
         request.url.path,
         detail,
-        title=error.title,
         problem_type=f"urn:problem:shop:{_slug(error)}",
         headers=headers,
         **extensions,
@@ -161,7 +184,6 @@ async def _on_storage_unavailable(request: Request, exc: Exception) -> Response:
         503,
         request.url.path,
         error.detail,
-        title=error.title,
         problem_type="urn:problem:shop:storage-unavailable",
     )
 
@@ -174,12 +196,8 @@ def install_problem_handlers(app: FastAPI) -> None:
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI `responses` entries documenting problem+json bodies for `statuses`."""
-    return {
-        status: {
-            "model": ValidationProblem if status == 422 else Problem,
-            "description": HTTPStatus(status).phrase,
-            "content": {PROBLEM_MEDIA_TYPE: {}},
-        }
-        for status in statuses
-    }
+    """OpenAPI `responses` entries for the error `statuses` an operation may answer.
+
+    Their problem+json content, headers and examples are filled in by `shop.api.openapi`.
+    """
+    return {status: {"description": reason_phrase(status)} for status in statuses}

@@ -8,8 +8,6 @@ family to one HTTP status, so a new error needs no new handler.
 class DomainError(Exception):
     """Base of every error the domain raises on purpose."""
 
-    title = "Domain error"
-
     def __init__(self, detail: str) -> None:
         super().__init__(detail)
         self.detail = detail
@@ -18,25 +16,21 @@ class DomainError(Exception):
 class NotAuthenticated(DomainError):
     """The caller did not prove who they are (no, bad or expired credentials)."""
 
-    title = "Not authenticated"
-
 
 class Forbidden(DomainError):
     """The caller is known but may not do this."""
 
-    title = "Forbidden"
-
 
 class NotFound(DomainError):
-    title = "Not found"
+    """No such record, or not one the caller may see."""
 
 
 class Conflict(DomainError):
-    title = "Conflict"
+    """The request clashes with the current state (taken names, stock, order state)."""
 
 
 class InvalidInput(DomainError):
-    title = "Invalid input"
+    """The request breaks a business rule; `field` names the input at fault, if one is."""
 
     def __init__(self, detail: str, field: str | None = None) -> None:
         super().__init__(detail)
@@ -44,7 +38,7 @@ class InvalidInput(DomainError):
 
 
 class PreconditionFailed(DomainError):
-    title = "Precondition failed"
+    """A condition the caller set (an `If-Match` version) no longer holds."""
 
 
 class StorageUnavailable(Exception):
@@ -53,8 +47,6 @@ class StorageUnavailable(Exception):
     Not a DomainError: no rule of the shop was broken, and nothing about the request was
     wrong. The storage adapters raise it; the API answers it with a 503.
     """
-
-    title = "Service unavailable"
 
     def __init__(self, detail: str) -> None:
         super().__init__(detail)

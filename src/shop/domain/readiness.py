@@ -5,12 +5,25 @@ from typing import Protocol
 
 
 @dataclass(frozen=True, slots=True)
+class ReplicaReadiness:
+    """A read replica's state. Not part of being ready: without it, the primary serves."""
+
+    name: str
+    reachable: bool
+    serving: bool
+    """Reachable and within the lag bound, so it serves reads."""
+    lag_seconds: float | None
+    """At most this far behind the primary; None when unknown."""
+
+
+@dataclass(frozen=True, slots=True)
 class Readiness:
     """The storage's state: ready only when reachable and at the schema the code expects."""
 
     database_reachable: bool
     schema_revision: str | None
     expected_revision: str
+    replicas: tuple[ReplicaReadiness, ...] = ()
 
     @property
     def ready(self) -> bool:

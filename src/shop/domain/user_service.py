@@ -3,6 +3,7 @@
 from shop.domain.pagination import Page, decode_cursor, encode_cursor, id_in_cursor, page_of
 from shop.domain.read_side import AbstractReadSide
 from shop.domain.security import AccessToken, PasswordHasher, TokenService
+from shop.domain.throttling import UNTHROTTLED, LoginThrottle
 from shop.domain.unit_of_work import AbstractUnitOfWork
 from shop.domain.users import (
     InvalidCredentials,
@@ -29,14 +30,24 @@ class UserService:
         reads: AbstractReadSide,
         hasher: PasswordHasher,
         tokens: TokenService,
+        throttle: LoginThrottle = UNTHROTTLED,
     ) -> None:
         self._uow = uow
         self._reads = reads
         self._hasher = hasher
         self._tokens = tokens
+        self._throttle = throttle
 
-    async def register_user(self, email: str, username: str, password: str) -> User:
-        """A new customer; EmailTaken or UsernameTaken when either is in use."""
+    async def register_user(
+        self, email: str, username: str, password: str, client_address: str | None = None
+    ) -> User:
+        """A new customer; EmailTaken or UsernameTaken when either is in use.
+
+        A registration from the network names its client's address and is throttled by it
+        (TooManyAttempts) before anything is checked or hashed.
+        """
+        if client_address is not None:
+            await self._throttle.admit_registration(client_address)
         return await self._add(email, username, password, Role.CUSTOMER)
 
     async def create_admin(self, email: str, username: str, password: str) -> User:
@@ -52,12 +63,14 @@ class UserService:
             await uow.commit()
         return user
 
-    async def authenticate(self, email: str, password: str) -> AccessToken:
+    async def authenticate(self, email: str, password: str, client_address: str) -> AccessToken:
         """A token for the user with this e-mail and password; InvalidCredentials otherwise.
 
-        An unknown e-mail costs the same hashing time as a wrong password, so the answer's
-        timing does not reveal which e-mail addresses exist.
+        Throttled per account and per client address (TooManyAttempts) before any lookup or
+        hashing. An unknown e-mail costs the same hashing time as a wrong password, so the
+        answer's timing does not reveal which e-mail addresses exist.
         """
+        await self._throttle.admit_login(email, client_address)
         user = await self._user_by_email(email)
         if user is None:
             await self._hasher.verify_nothing(password)

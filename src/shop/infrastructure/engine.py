@@ -33,6 +33,8 @@ def create_engine(settings: Settings, url: URL) -> AsyncEngine:
         # Pre-ping is done by `_ping_if_idle` in one round trip instead of three.
         pool_pre_ping=False,
         pool_timeout=settings.db_pool_timeout,
+        # Errors (and so logged stack traces) never quote the rows' values.
+        hide_parameters=True,
         connect_args={
             "timeout": min(settings.db_connect_timeout, settings.db_socket_timeout),
             "command_timeout": settings.db_statement_timeout,

@@ -1,6 +1,7 @@
 """The one `MetaData` of the service: every table the code maps, shared with Alembic."""
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Column,
@@ -123,4 +124,17 @@ idempotency_keys = Table(
         index=True,
     ),
     _timestamp("created_at"),
+)
+
+# Login and registration attempts per key (a hash of the account or address) in two fixed
+# windows: see attempt_ledger.py. UNLOGGED: no WAL for a counter written on every attempt;
+# a crash empties it, which only forgives some attempts. Not replicated to standbys.
+auth_attempts = Table(
+    "auth_attempts",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("window_index", BigInteger, nullable=False),
+    Column("current_count", Integer, nullable=False),
+    Column("previous_count", Integer, nullable=False),
+    prefixes=["UNLOGGED"],
 )

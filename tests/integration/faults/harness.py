@@ -41,6 +41,9 @@ from tests.integration.conftest import LiveServer, migrate, running_server, sett
 RECOVERY_SECONDS = 10.0
 """The service serves again this soon after the fault ends, by itself."""
 
+STARTUP_SECONDS = 90.0
+"""Room for `shop serve` to start on a busy machine (each worker imports the app afresh)."""
+
 INITIAL_STOCK = 1_000_000
 CUSTOMERS = 4
 PRODUCTS = 3
@@ -139,7 +142,9 @@ async def shop_on(
     await migrate(url)
     served = served_through or url
     settings = FAULT_ENVIRONMENT | environment
-    with running_server(served, log_dir, workers=workers, **settings) as server:
+    with running_server(
+        served, log_dir, workers=workers, live_within=STARTUP_SECONDS, **settings
+    ) as server:
         customers, product_ids = await seed(url, server.base_url)
         yield Shop(server, url, customers, product_ids)
 

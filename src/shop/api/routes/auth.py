@@ -3,24 +3,27 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Response
-from pydantic.json_schema import SkipJsonSchema
 
-from shop.api.dependencies import user_service
+from shop.api.dependencies import ClientAddress, user_service
+from shop.api.openapi import operation_id
 from shop.api.problems import problem_responses
-from shop.api.schemas.users import TOKEN_JSON, TokenOut
-from shop.domain.limits import MAX_PASSWORD_LENGTH
+from shop.api.schemas.users import TOKEN_JSON, LoginForm, TokenOut
 from shop.domain.user_service import UserService
 
-router = APIRouter(prefix="/auth", tags=["auth"])
+router = APIRouter(prefix="/auth", tags=["auth"], generate_unique_id_function=operation_id)
 
 
-@router.post("/token", response_model=TOKEN_JSON.model, responses=problem_responses(401, 422, 503))
+@router.post(
+    "/token", response_model=TOKEN_JSON.model, responses=problem_responses(401, 422, 429, 503)
+)
 async def issue_token(
-    username: Annotated[str, Form(max_length=320, description="The e-mail address.")],
-    password: Annotated[str, Form(max_length=MAX_PASSWORD_LENGTH)],
+    form: Annotated[LoginForm, Form()],
     users: Annotated[UserService, Depends(user_service)],
-    grant_type: Annotated[str | SkipJsonSchema[None], Form(pattern="^password$")] = None,
+    client: ClientAddress,
 ) -> Response:
-    """Log in. A wrong e-mail and a wrong password get the same 401."""
-    token = await users.authenticate(username, password)
+    """Log in. A wrong e-mail, a wrong password and a deactivated user get the same 401.
+
+    Throttled per account and per client address: 429 with `Retry-After` (seconds).
+    """
+    token = await users.authenticate(form.username, form.password, client)
     return TOKEN_JSON.response(TokenOut(access_token=token.token, expires_in=token.expires_in))

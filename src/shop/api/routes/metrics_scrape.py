@@ -2,9 +2,10 @@
 
 from fastapi import APIRouter, Response
 
+from shop.api.openapi import operation_id
 from shop.api.prometheus_exposition import exposition
 
-router = APIRouter(tags=["health"])
+router = APIRouter(tags=["health"], generate_unique_id_function=operation_id)
 
 
 @router.get(
@@ -12,7 +13,7 @@ router = APIRouter(tags=["health"])
     response_class=Response,
     responses={200: {"content": {"text/plain": {}}, "description": "Prometheus text format."}},
 )
-async def metrics() -> Response:
+async def get_metrics() -> Response:
     """Requests and latency by route and status, the database pool, orders placed and refused."""
     body, content_type = exposition()
     return Response(body, media_type=content_type)

@@ -7,6 +7,7 @@ from pydantic import StringConstraints
 from pydantic.json_schema import SkipJsonSchema
 
 from shop.api.dependencies import CurrentUser, order_service
+from shop.api.openapi import operation_id
 from shop.api.problems import problem_responses
 from shop.api.schemas.fields import Cursor, Id
 from shop.api.schemas.orders import ORDER_JSON, ORDER_PAGE_JSON, OrderCreate, OrderOut, order_out
@@ -20,7 +21,7 @@ from shop.domain.limits import (
 from shop.domain.order_service import OrderService
 from shop.domain.orders import OrderStatus
 
-router = APIRouter(prefix="/orders", tags=["orders"])
+router = APIRouter(prefix="/orders", tags=["orders"], generate_unique_id_function=operation_id)
 
 Orders = Annotated[OrderService, Depends(order_service)]
 OrderId = Annotated[int, Path(ge=1, le=MAX_ID, description="The order's id.")]

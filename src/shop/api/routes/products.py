@@ -8,6 +8,7 @@ from pydantic.json_schema import SkipJsonSchema
 
 from shop.api.dependencies import CurrentUser, product_service
 from shop.api.etags import etag_of, matches_if_none_match, versions_in_if_match
+from shop.api.openapi import operation_id
 from shop.api.problems import problem_responses
 from shop.api.schemas.fields import Cursor, PriceIn
 from shop.api.schemas.pages import Page
@@ -24,7 +25,7 @@ from shop.domain.limits import DEFAULT_PAGE_SIZE, MAX_ID, MAX_PAGE_SIZE
 from shop.domain.product_listing import ProductFilter, ProductOrdering
 from shop.domain.product_service import ProductService
 
-router = APIRouter(prefix="/products", tags=["products"])
+router = APIRouter(prefix="/products", tags=["products"], generate_unique_id_function=operation_id)
 
 Products = Annotated[ProductService, Depends(product_service)]
 ProductId = Annotated[int, Path(ge=1, le=MAX_ID, description="The product's id.")]

@@ -4,7 +4,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
-from shop.api.dependencies import CurrentUser, user_service
+from shop.api.dependencies import ClientAddress, CurrentUser, user_service
+from shop.api.openapi import operation_id
 from shop.api.problems import problem_responses
 from shop.api.schemas.fields import Cursor
 from shop.api.schemas.pages import Page
@@ -19,7 +20,7 @@ from shop.api.schemas.users import (
 from shop.domain.limits import DEFAULT_PAGE_SIZE, MAX_ID, MAX_PAGE_SIZE
 from shop.domain.user_service import UserService
 
-router = APIRouter(prefix="/users", tags=["users"])
+router = APIRouter(prefix="/users", tags=["users"], generate_unique_id_function=operation_id)
 
 Users = Annotated[UserService, Depends(user_service)]
 UserId = Annotated[int, Path(ge=1, le=MAX_ID, description="The user's id.")]
@@ -31,25 +32,27 @@ UserId = Annotated[int, Path(ge=1, le=MAX_ID, description="The user's id.")]
     response_model=USER_JSON.model,
     responses={
         201: {"headers": {"Location": {"schema": {"type": "string"}}}},
-        **problem_responses(409, 422, 503),
+        **problem_responses(409, 422, 429, 503),
     },
 )
-async def register(body: UserCreate, users: Users, request: Request) -> Response:
-    """Register a customer."""
-    user = await users.register_user(body.email, body.username, body.password)
+async def register_user(
+    body: UserCreate, users: Users, client: ClientAddress, request: Request
+) -> Response:
+    """Register a customer. Throttled per client address: 429 with `Retry-After` (seconds)."""
+    user = await users.register_user(body.email, body.username, body.password, client)
     location = request.app.url_path_for("get_user", user_id=user.id)
     return USER_JSON.response(user_out(user), status_code=201, headers={"Location": location})
 
 
 @router.get("/me", response_model=USER_JSON.model, responses=problem_responses(401, 503))
-async def me(caller: CurrentUser) -> Response:
+async def get_current_user(caller: CurrentUser) -> Response:
     return USER_JSON.response(user_out(caller))
 
 
 @router.patch(
     "/me", response_model=USER_JSON.model, responses=problem_responses(401, 403, 409, 422, 503)
 )
-async def change_me(body: UserUpdate, caller: CurrentUser, users: Users) -> Response:
+async def update_current_user(body: UserUpdate, caller: CurrentUser, users: Users) -> Response:
     """Rename, or change the password (403 when `current_password` is wrong)."""
     user = await users.change_profile(caller, body.username, body.password, body.current_password)
     return USER_JSON.response(user_out(user))

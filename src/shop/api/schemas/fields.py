@@ -36,12 +36,16 @@ JSON_INTEGER = BeforeValidator(_json_integer)
 Id = Annotated[int, Field(ge=1, le=MAX_ID, examples=[42])]
 
 PRICE_TEXT = r"^(0|[1-9][0-9]{0,9})(\.[0-9]{1,2})?$"
+# Exact by construction: a decimal string, or a whole number. A JSON number with cents
+# (19.99) is still read, at most two places, but the schema does not offer it: it would
+# need `multipleOf: 0.01`, which float arithmetic cannot check (validators refuse 0.07).
 _PRICE_SCHEMA: dict[str, Any] = {
     "anyOf": [
-        {"type": "number", "minimum": 0, "maximum": float(MAX_PRICE), "multipleOf": 0.01},
         {"type": "string", "pattern": PRICE_TEXT},
+        {"type": "integer", "minimum": 0, "maximum": int(MAX_PRICE)},
     ],
-    "description": "A JSON number or a decimal string, 0 to 9999999999.99, at most two places.",
+    "description": "A decimal string with at most two places, 0 to 9999999999.99, "
+    "or a whole number.",
     "examples": ["19.99"],
 }
 

@@ -5,7 +5,7 @@ from pydantic import BaseModel, Field
 
 class Problem(BaseModel):
     type: str = Field(examples=["urn:problem:shop:product-not-found"])
-    title: str = Field(examples=["Not found"])
+    title: str = Field(examples=["Not Found"])
     status: int = Field(ge=100, le=599, examples=[404])
     detail: str = Field(examples=["Product 42 does not exist."])
     instance: str = Field(examples=["/products/42"])

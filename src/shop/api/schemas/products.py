@@ -4,8 +4,16 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
-from pydantic.json_schema import SkipJsonSchema
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    GetJsonSchemaHandler,
+    StringConstraints,
+    model_validator,
+)
+from pydantic.json_schema import JsonSchemaValue, SkipJsonSchema
+from pydantic_core import CoreSchema
 from typing_extensions import TypedDict
 
 from shop.api.responses import JsonBody
@@ -107,6 +115,8 @@ PRODUCT_PAGE_JSON: JsonBody[Page[ProductOut]] = JsonBody(Page[ProductOut])
 
 
 class ProductSort(StrEnum):
+    """A product field to sort by; a leading `-` sorts in descending order."""
+
     ID = "id"
     ID_DESC = "-id"
     NAME = "name"
@@ -115,6 +125,15 @@ class ProductSort(StrEnum):
     PRICE_DESC = "-price"
     CREATED_AT = "created_at"
     CREATED_AT_DESC = "-created_at"
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        """Names for the values too (`x-enum-varnames`): generators cannot name `-id`."""
+        schema = handler.resolve_ref_schema(handler(core_schema))
+        schema["x-enum-varnames"] = [member.name for member in cls]
+        return schema
 
 
 SearchText = Annotated[

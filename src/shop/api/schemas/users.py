@@ -123,6 +123,16 @@ def user_out(user: User) -> UserOut:
     )
 
 
+class LoginForm(BaseModel):
+    """The OAuth2 password grant's form (RFC 6749 4.3.2): the e-mail is the username."""
+
+    username: str = Field(max_length=320, description="The e-mail address.")
+    password: str = Field(max_length=MAX_PASSWORD_LENGTH)
+    grant_type: Annotated[str, StringConstraints(pattern="^password$")] | SkipJsonSchema[None] = (
+        None
+    )
+
+
 class TokenOut(BaseModel):
     access_token: str
     token_type: Literal["bearer"] = "bearer"  # noqa: S105 - the scheme's name, not a secret
