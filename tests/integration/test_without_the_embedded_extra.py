@@ -14,6 +14,8 @@ import pytest
 
 from shop.infrastructure.embedded_postgres import NO_DATABASE_CONFIGURED
 
+pytestmark = pytest.mark.slow  # real processes
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 WITHOUT_EMBEDDED = "import sys; sys.modules['embedded_postgres'] = None; "

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from tests.integration.helpers import rows, with_overrides
 from tests.integration.problems import assert_problem, error_fields
 
-USER_KEYS = {"id", "email", "username", "role", "created_at"}
+USER_KEYS = {"id", "email", "username", "role", "is_active", "created_at"}
 
 
 TOKEN_KEYS = {"access_token", "token_type", "expires_in"}

@@ -1,20 +1,5 @@
-"""Who may call what: every route of the contract against every kind of caller, one test each.
-
-The table below is the specification (API.md, "Conventions" and the endpoint tables):
-
-- public routes (health, metrics, logging in, registering, reading the catalogue) answer
-  everyone the same; credentials sent to them, good or bad, are not looked at;
-- protected routes answer 401 problem+json with `WWW-Authenticate: Bearer` to anyone without a
-  valid token: none at all, or one that is expired, forged, unsigned, from another issuer, of a
-  user who no longer exists, or not a bearer token at all;
-- admin-only routes answer 403 to a customer;
-- a customer asking for another user's record gets 404, as if it did not exist;
-- orders: any user places and lists their own; an admin lists everyone's, a customer asking
-  for another user's list gets 403; another customer's order is a 404 to read, pay, ship or
-  cancel; only its owner pays it (an admin who is not the owner gets 403), only an admin ships
-  it (its owner gets 403), its owner or an admin cancels it.
-
-Every case also checks the database: a refused write changed nothing, an allowed one did.
+"""How to make each call of the matrix, what it must have done in the database, and the
+world of users, products and orders every case runs in.
 """
 
 from collections.abc import Awaitable, Callable
@@ -24,109 +9,30 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import jwt
-import pytest
 from httpx import AsyncClient, Response
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.integration.helpers import create_product
-from tests.integration.problems import assert_problem
+from tests.integration.authorization.matrix import (
+    ADMIN,
+    ANOTHER_SECRET,
+    BASIC,
+    EMPTY_BEARER,
+    EXPIRED,
+    FOREIGN_ISSUER,
+    FOREIGN_SECRET,
+    NEW_ORDER_QUANTITY,
+    NOT_A_JWT,
+    ORDER_QUANTITY,
+    PRODUCT_STOCK,
+    UNSIGNED,
+)
 from tests.plugins.settings import TEST_JWT_SECRET
 from tests.plugins.users import a_caller
 
 if TYPE_CHECKING:
-    from fastapi import FastAPI
-
     from shop.container import Container
     from tests.plugins.users import Caller
-
-ANOTHER_SECRET = "another-secret-that-is-also-long-enough-for-hs256"
-PRODUCT_STOCK = 5
-ORDER_QUANTITY = 1
-"""How many items each order placed before a call takes."""
-NEW_ORDER_QUANTITY = 2
-"""How many items the order of `POST /orders` asks for."""
-
-# --- the callers -------------------------------------------------------------------------------
-
-ANONYMOUS = "anonymous"
-CUSTOMER = "customer"
-OTHER_CUSTOMER = "another customer"
-ADMIN = "admin"
-
-# Every way of not proving who one is, other than sending nothing.
-EXPIRED = "expired token"
-DELETED_USER = "token of a deleted user"
-FOREIGN_SECRET = "token signed with another secret"
-UNSIGNED = "unsigned token (alg none)"
-FOREIGN_ISSUER = "token from another issuer"
-NOT_A_JWT = "Bearer not-a-jwt"
-BASIC = "Basic credentials"
-EMPTY_BEARER = "Bearer with nothing"
-BAD_CREDENTIALS = (
-    EXPIRED,
-    DELETED_USER,
-    FOREIGN_SECRET,
-    UNSIGNED,
-    FOREIGN_ISSUER,
-    NOT_A_JWT,
-    BASIC,
-    EMPTY_BEARER,
-)
-
-# --- the expectations --------------------------------------------------------------------------
-
-# "Own id" is the id of the user the caller's token names (the customer's, for callers with no
-# user of their own); "another user" is always someone else. "Own order" and "another
-# customer's order" are read the same way. Paying, shipping and cancelling act on an order of
-# the customer, in the state the action starts from: for them, "customer" is the order's owner.
-# The last column stands for every caller in BAD_CREDENTIALS.
-#
-#                                                           anonymous
-#                                                           |    customer
-#                                                           |    |    another customer
-#                                                           |    |    |    admin
-#                                                           |    |    |    |    bad credentials
-MATRIX: dict[str, tuple[int, int, int, int, int]] = {
-    "GET /health/live":                                    (200, 200, 200, 200, 200),
-    "GET /health/ready":                                   (200, 200, 200, 200, 200),
-    "GET /metrics":                                        (200, 200, 200, 200, 200),
-    "POST /auth/token":                                    (200, 200, 200, 200, 200),
-    "POST /users":                                         (201, 201, 201, 201, 201),
-    "GET /users/me":                                       (401, 200, 200, 200, 401),
-    "PATCH /users/me":                                     (401, 200, 200, 200, 401),
-    "GET /users":                                          (401, 403, 403, 200, 401),
-    "GET /users/{id} (own id)":                            (401, 200, 200, 200, 401),
-    "GET /users/{id} (another user)":                      (401, 404, 404, 200, 401),
-    "PATCH /users/{id} (another user)":                    (401, 403, 403, 200, 401),
-    "GET /products":                                       (200, 200, 200, 200, 200),
-    "GET /products/{id}":                                  (200, 200, 200, 200, 200),
-    "POST /products":                                      (401, 403, 403, 201, 401),
-    "PATCH /products/{id}":                                (401, 403, 403, 200, 401),
-    "DELETE /products/{id}":                               (401, 403, 403, 204, 401),
-    "POST /orders":                                        (401, 201, 201, 201, 401),
-    "GET /orders (own orders)":                            (401, 200, 200, 200, 401),
-    "GET /orders (user_id of another user)":               (401, 403, 403, 200, 401),
-    "GET /orders/{id} (own order)":                        (401, 200, 200, 200, 401),
-    "GET /orders/{id} (another customer's order)":         (401, 404, 404, 200, 401),
-    "POST /orders/{id}/pay (customer's pending order)":    (401, 200, 404, 403, 401),
-    "POST /orders/{id}/ship (customer's paid order)":      (401, 403, 404, 200, 401),
-    "POST /orders/{id}/cancel (customer's pending order)": (401, 200, 404, 200, 401),
-}  # fmt: skip
-
-CALLERS = (ANONYMOUS, CUSTOMER, OTHER_CUSTOMER, ADMIN, *BAD_CREDENTIALS)
-
-
-def expected_status(route: str, caller: str) -> int:
-    anonymous, customer, other_customer, admin, bad = MATRIX[route]
-    by_caller = {ANONYMOUS: anonymous, CUSTOMER: customer, OTHER_CUSTOMER: other_customer}
-    return {**by_caller, ADMIN: admin}.get(caller, bad)
-
-
-CASES = [(route, caller) for route in MATRIX for caller in CALLERS]
-
-
-# --- the world every case runs in --------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -175,39 +81,6 @@ async def deleted_user_headers(
     async with db.begin() as connection:
         await connection.execute(text("DELETE FROM users WHERE id = :id"), {"id": gone.id})
     return gone.id, gone.headers
-
-
-@pytest.fixture
-async def world(
-    request: pytest.FixtureRequest,
-    container: "Container",
-    client: AsyncClient,
-    db: AsyncEngine,
-    admin: "Caller",
-    customer: "Caller",
-    other_customer: "Caller",
-) -> World:
-    caller: str = request.param
-    product = await create_product(
-        client, admin, "Desk lamp", price="30.00", quantity=PRODUCT_STOCK
-    )
-
-    own_id, other_id = customer.id, other_customer.id
-    headers: dict[str, str] = {}
-    if caller in (CUSTOMER, OTHER_CUSTOMER, ADMIN):
-        me = {CUSTOMER: customer, OTHER_CUSTOMER: other_customer, ADMIN: admin}[caller]
-        headers, own_id = me.headers, me.id
-        other_id = customer.id if me is not customer else other_customer.id
-    elif caller == DELETED_USER:
-        own_id, headers = await deleted_user_headers(container, client, db)
-    elif caller in FORGED_AUTHORIZATION:
-        headers = {"Authorization": FORGED_AUTHORIZATION[caller](customer.id)}
-    else:
-        assert caller == ANONYMOUS, f"no credentials defined for {caller!r}"
-    return World(admin, customer, other_customer, product["id"], caller, headers, own_id, other_id)
-
-
-# --- the routes: how to call each, and what a call must have done ------------------------------
 
 
 Check = Callable[[AsyncEngine, World, Response], Awaitable[None]]
@@ -352,9 +225,6 @@ async def metrics_exposed(db: AsyncEngine, world: World, response: Response) -> 
 
 async def nothing_to_check(db: AsyncEngine, world: World, response: Response) -> None:
     return None
-
-
-# --- the orders a call needs, placed through the API before it ----------------------------------
 
 
 Arrange = Callable[[AsyncClient, World], Awaitable[World]]
@@ -518,69 +388,3 @@ async def call(client: AsyncClient, route: str, world: World) -> Response:
         json=spec.json(world) if callable(spec.json) else spec.json,
         data=spec.form(world) if spec.form else None,
     )
-
-
-# --- the matrix --------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("route", "world"),
-    CASES,
-    ids=[f"{route} as {caller}" for route, caller in CASES],
-    indirect=["world"],
-)
-async def test_route_answers_caller_as_the_matrix_says(
-    client: AsyncClient, db: AsyncEngine, route: str, world: World
-) -> None:
-    expected = expected_status(route, world.caller)
-    world = await CALLS[route].arrange(client, world)
-
-    response = await call(client, route, world)
-
-    assert response.status_code == expected, response.text
-    if expected == 401:
-        assert response.headers.get("www-authenticate") == "Bearer"
-    if expected >= 400:
-        assert_problem(response, expected)
-    await CALLS[route].check(db, world, response)
-
-
-async def test_a_token_made_like_the_forged_ones_but_valid_is_accepted(
-    client: AsyncClient, customer: "Caller"
-) -> None:
-    """The control for the forged tokens: each is refused for its one defect, not by accident."""
-    token = signed(claims_for(customer.id))
-
-    response = await client.get("/users/me", headers={"Authorization": f"Bearer {token}"})
-
-    assert response.status_code == 200, response.text
-    assert response.json()["id"] == customer.id
-
-
-# --- the matrix itself stays complete ----------------------------------------------------------
-
-
-def route_key(method: str, path: str) -> str:
-    for name in ("{user_id}", "{product_id}", "{order_id}"):
-        path = path.replace(name, "{id}")
-    return f"{method} {path}"
-
-
-COVERED_PREFIXES = ("/health", "/metrics", "/auth", "/users", "/products", "/orders")
-
-
-async def test_the_matrix_covers_every_route_of_the_covered_apis(app: "FastAPI") -> None:
-    # The OpenAPI document lists every route the app serves, by path template and method.
-    served = {
-        route_key(method.upper(), path)
-        for path, operations in app.openapi()["paths"].items()
-        if path.startswith(COVERED_PREFIXES)
-        for method in operations
-    }
-    in_matrix = {name.split(" (")[0] for name in MATRIX}
-
-    assert served == in_matrix
-
-
-def test_every_route_in_the_matrix_has_a_way_to_call_it() -> None:
-    assert CALLS.keys() == MATRIX.keys()
