@@ -5,7 +5,8 @@
 - service: the container, the app and the in-process HTTP client;
 - users: an administrator and customers with their tokens;
 - processes: real `shop serve` processes on free ports;
-- watch: no secret or hash in a response or a log line, no stack trace in a response.
+- watch: no secret or hash in a response or a log line, no stack trace in a response;
+- fault_figures: the fault matrix's figures in the run's summary.
 """
 
 import pytest
@@ -25,4 +26,5 @@ pytest_plugins = [
     "tests.plugins.users",
     "tests.plugins.processes",
     "tests.plugins.watch",
+    "tests.plugins.fault_figures",
 ]

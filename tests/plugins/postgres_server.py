@@ -21,7 +21,7 @@ import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 from sqlalchemy import URL, make_url
@@ -142,22 +142,30 @@ def _embedded_server() -> URL:
         )
 
 
-def _choice() -> str:
+def _stop(config: pytest.Config, message: str, code: int) -> NoReturn:
+    """End the run with one line; an xdist worker cannot end it, so its tests fail with the line."""
+    if hasattr(config, "workeroutput"):
+        pytest.fail(message, pytrace=False)
+    pytest.exit(message, returncode=code)
+
+
+def _choice(config: pytest.Config) -> str:
     choice = os.environ.get(CHOICE_VARIABLE, "auto").strip().lower() or "auto"
     if choice not in CHOICES:
-        pytest.exit(f"{CHOICE_VARIABLE}={choice!r}: use one of {', '.join(CHOICES)}", returncode=4)
+        _stop(config, f"{CHOICE_VARIABLE}={choice!r}: use one of {', '.join(CHOICES)}", 4)
     return choice
 
 
-def _server(stack: contextlib.ExitStack) -> tuple[URL, str]:
+def _server(config: pytest.Config, stack: contextlib.ExitStack) -> tuple[URL, str]:
     """The chosen server's admin URL, and the line that says what it is."""
-    choice = _choice()
+    choice = _choice(config)
     named = os.environ.get("TEST_DATABASE_URL")
     if choice == "url" or (choice == "auto" and named):
         if not named:
-            pytest.exit(
+            _stop(
+                config,
                 f"{CHOICE_VARIABLE}=url needs TEST_DATABASE_URL=postgresql://user:pass@host/postgres",
-                returncode=4,
+                4,
             )
         url = make_url(named).set(drivername="postgresql+asyncpg")
         return url, f"the server of TEST_DATABASE_URL ({url.host}:{url.port or 5432})"
@@ -167,15 +175,27 @@ def _server(stack: contextlib.ExitStack) -> tuple[URL, str]:
             url = _container_server(stack)
         except Unavailable as why:
             if choice == "container":
-                pytest.exit(f"{CHOICE_VARIABLE}=container, but {why}", returncode=1)
+                _stop(config, f"{CHOICE_VARIABLE}=container, but {why}", 1)
             why_not_a_container = str(why)
         else:
-            return url, f"a testcontainers {POSTGRES_IMAGE} container ({url.host}:{url.port})"
+            return url, f"a testcontainers {POSTGRES_IMAGE} container (on {url.host})"
     return _embedded_server(), f"the embedded PostgreSQL, not a container: {why_not_a_container}"
 
 
+_ANNOUNCED = pytest.StashKey[set[str]]()
+_WORKER_OUTPUT_KEY = "shop_test_database"
+
+
 def _announce(config: pytest.Config, line: str) -> None:
-    """One line on the terminal, past pytest's output capture (stderr under xdist workers)."""
+    """One line on the terminal, past pytest's output capture.
+
+    A pytest-xdist worker has no terminal of its own: it hands the line to the controller,
+    which shows each different line once (`pytest_testnodedown` below).
+    """
+    worker_output = getattr(config, "workeroutput", None)
+    if worker_output is not None:
+        worker_output[_WORKER_OUTPUT_KEY] = line
+        return
     reporter = config.pluginmanager.get_plugin("terminalreporter")
     capture = config.pluginmanager.get_plugin("capturemanager")
     if reporter is None or capture is None:
@@ -185,10 +205,20 @@ def _announce(config: pytest.Config, line: str) -> None:
         reporter.write_line(line)
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """On the xdist controller: a finished worker's line about its database, once per kind."""
+    line = getattr(node, "workeroutput", {}).get(_WORKER_OUTPUT_KEY)
+    shown = node.config.stash.setdefault(_ANNOUNCED, set())
+    if line and line not in shown:
+        shown.add(line)
+        _announce(node.config, line)
+
+
 @pytest.fixture(scope="session")
 def postgres_server(pytestconfig: pytest.Config) -> Iterator[URL]:
     """An administrative URL (database `postgres`) of a server the tests may create databases on."""
     with contextlib.ExitStack() as stack:
-        url, what = _server(stack)
+        url, what = _server(pytestconfig, stack)
         _announce(pytestconfig, f"test database: {what}")
         yield url

@@ -4,7 +4,7 @@ from typing import Any
 
 from sqlalchemy import Select, bindparam, func, insert, select, true, update
 from sqlalchemy import exc as sa_exc
-from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by
 
 from shop.domain.orders import (
     IdempotencyRecord,
@@ -18,6 +18,66 @@ from shop.infrastructure.statements import Fields, Query, Reads, Writes
 from shop.infrastructure.tables import idempotency_keys, order_items, orders
 
 _UNIQUE_VIOLATION = "23505"
+
+
+def _placing(with_key: bool) -> Select[Any]:
+    """One statement for an order, its lines (and the key that placed it): one round trip.
+
+    The lines travel as parallel arrays and are inserted in their order (WITH ORDINALITY),
+    so their ids keep the order the customer gave. A key already taken fails the whole
+    statement with a unique violation, as its own INSERT would.
+    """
+    new_order = (
+        insert(orders)
+        .values(user_id=bindparam("user_id"), total=bindparam("total"))
+        .returning(orders.c.id, orders.c.status, orders.c.created_at, orders.c.updated_at)
+        .cte("new_order")
+    )
+    given = (
+        func.unnest(
+            bindparam("product_ids", type_=ARRAY(order_items.c.product_id.type)),
+            bindparam("product_names", type_=ARRAY(order_items.c.product_name.type)),
+            bindparam("quantities", type_=ARRAY(order_items.c.quantity.type)),
+            bindparam("unit_prices", type_=ARRAY(order_items.c.unit_price.type)),
+        )
+        .table_valued(
+            "product_id", "product_name", "quantity", "unit_price", with_ordinality="position"
+        )
+        .render_derived(name="given")
+    )
+    columns = ["product_id", "product_name", "quantity", "unit_price"]
+    items = (
+        insert(order_items)
+        .from_select(
+            ["order_id", *columns],
+            select(new_order.c.id, *(given.c[name] for name in columns))
+            .select_from(new_order.join(given, true()))
+            .order_by(given.c.position),
+        )
+        .cte("items")
+    )
+    placed = select(
+        new_order.c.id, new_order.c.status, new_order.c.created_at, new_order.c.updated_at
+    ).add_cte(items)
+    if with_key:
+        key = (
+            insert(idempotency_keys)
+            .from_select(
+                ["user_id", "key", "request_fingerprint", "order_id"],
+                select(
+                    bindparam("user_id", type_=idempotency_keys.c.user_id.type),
+                    bindparam("key", type_=idempotency_keys.c.key.type),
+                    bindparam("fingerprint", type_=idempotency_keys.c.request_fingerprint.type),
+                    new_order.c.id,
+                ),
+            )
+            .cte("key")
+        )
+        placed = placed.add_cte(key)
+    return placed
+
+
+_PLACING = {with_key: _placing(with_key) for with_key in (False, True)}
 
 
 def _lines_of(item: Any, label: str) -> Any:
@@ -148,41 +208,28 @@ class SqlAlchemyOrderRepository(SqlAlchemyOrderReader):
     async def add(
         self, new: NewOrder, idempotency_key: str | None, request_fingerprint: str | None
     ) -> Order:
-        inserted = await self._writes.execute(
-            insert(orders)
-            .values(user_id=new.user_id, total=new.total)
-            .returning(orders.c.id, orders.c.status, orders.c.created_at, orders.c.updated_at)
-        )
-        order_id, status, created_at, updated_at = inserted.one()
-        await self._writes.execute(
-            insert(order_items),
-            [
-                {
-                    "order_id": order_id,
-                    "product_id": line.product_id,
-                    "product_name": line.product_name,
-                    "quantity": line.quantity,
-                    "unit_price": line.unit_price,
-                }
-                for line in new.lines
-            ],
-        )
-        if idempotency_key is not None and request_fingerprint is not None:
-            await self._remember_key(new.user_id, idempotency_key, request_fingerprint, order_id)
-        return Order(
-            order_id, new.user_id, OrderStatus(status), list(new.lines), created_at, updated_at
-        )
-
-    async def _remember_key(self, user_id: int, key: str, fingerprint: str, order_id: int) -> None:
-        statement = insert(idempotency_keys).values(
-            user_id=user_id, key=key, request_fingerprint=fingerprint, order_id=order_id
-        )
+        with_key = idempotency_key is not None and request_fingerprint is not None
+        lines = new.lines
+        values = {
+            "user_id": new.user_id,
+            "total": new.total,
+            "product_ids": [line.product_id for line in lines],
+            "product_names": [line.product_name for line in lines],
+            "quantities": [line.quantity for line in lines],
+            "unit_prices": [line.unit_price for line in lines],
+        }
+        if with_key:
+            values |= {"key": idempotency_key, "fingerprint": request_fingerprint}
         try:
-            await self._writes.execute(statement)
+            inserted = await self._writes.execute(_PLACING[with_key], values)
         except sa_exc.IntegrityError as error:
-            if getattr(error.orig, "sqlstate", None) == _UNIQUE_VIOLATION:
+            if with_key and getattr(error.orig, "sqlstate", None) == _UNIQUE_VIOLATION:
                 raise IdempotentRequestInProgress from None
             raise
+        order_id, status, created_at, updated_at = inserted.one()
+        return Order(
+            order_id, new.user_id, OrderStatus(status), list(lines), created_at, updated_at
+        )
 
     async def save_status(self, order: Order) -> None:
         statement = (

@@ -37,6 +37,7 @@ from sqlalchemy.pool import NullPool
 
 from shop.container import Container
 from tests.integration.conftest import LiveServer, migrate, running_server, settings_for
+from tests.plugins.fault_figures import FIGURES_PROPERTY
 
 RECOVERY_SECONDS = 10.0
 """The service serves again this soon after the fault ends, by itself."""
@@ -52,7 +53,6 @@ RETRY_PAUSE_SECONDS = 0.1
 """How long a customer waits before retrying an order that failed (Retry-After is longer, but
 the test wants many tries in a short fault)."""
 
-FIGURES_PROPERTY = "fault_figures"
 
 FAULT_ENVIRONMENT = {
     # A dead socket is given up after 2 s without an answer (TCP_USER_TIMEOUT, keepalive),

@@ -124,14 +124,14 @@ async def test_a_token_request_missing_a_form_field_is_a_422(
     assert {"username", "password"} - form.keys() <= error_fields(problem)
 
 
-async def test_a_token_request_sent_as_json_instead_of_a_form_is_a_422(
+async def test_a_token_request_sent_as_json_instead_of_a_form_is_a_415(
     client: AsyncClient, customer: "Caller"
 ) -> None:
     response = await client.post(
         "/auth/token", json={"username": customer.email, "password": customer.password}
     )
 
-    assert_problem(response, 422)
+    assert_problem(response, 415)
 
 
 OLD_PARAMETERS_HASHER = PasswordHash((Argon2Hasher(time_cost=2, memory_cost=2048),))
