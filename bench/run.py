@@ -46,7 +46,8 @@ from servers import (
 from sqlalchemy import URL
 
 from shop.domain.pagination import encode_cursor
-from shop.domain.products import Product, ProductOrdering
+from shop.domain.product_listing import ProductOrdering
+from shop.domain.products import Product
 from shop.infrastructure.passwords import Argon2PasswordHasher
 
 RESULTS_DIR = Path(__file__).with_name("results")

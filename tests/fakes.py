@@ -15,15 +15,8 @@ from shop.domain.orders import (
     Order,
     OrderStatus,
 )
-from shop.domain.products import (
-    NewProduct,
-    Product,
-    ProductFilter,
-    ProductInUse,
-    ProductOrdering,
-    ProductSortField,
-    SortValue,
-)
+from shop.domain.product_listing import ProductFilter, ProductOrdering, ProductSortField, SortValue
+from shop.domain.products import NewProduct, Product, ProductInUse
 from shop.domain.read_side import AbstractReadSide
 from shop.domain.security import AccessToken, TokenSubject, Verification
 from shop.domain.unit_of_work import AbstractUnitOfWork, AlreadyOpen

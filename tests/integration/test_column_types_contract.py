@@ -18,13 +18,16 @@ from shop.infrastructure.tables import metadata, order_items, products
 ROWS = [
     "INSERT INTO products (id, name, description, price, quantity) VALUES "
     "(1, 'Mug', 'Blue', 4.50, 3), (2, 'Kettle', NULL, 20.00, 0)",
-    "INSERT INTO users (id, email, username, hashed_password, role) VALUES "
-    "(1, 'ada@example.com', 'ada', 'x', 'admin'), (2, 'bob@example.com', 'bob', 'y', 'customer')",
+    "INSERT INTO users (id, email, username, hashed_password, role, is_active, token_version) "
+    "VALUES (1, 'ada@example.com', 'ada', 'x', 'admin', true, 0), "
+    "(2, 'bob@example.com', 'bob', 'y', 'customer', false, 2)",
     "INSERT INTO orders (id, user_id, status, total) VALUES (1, 2, 'paid', 29.00)",
     "INSERT INTO order_items (order_id, product_id, product_name, quantity, unit_price) VALUES "
     "(1, 1, 'Mug', 2, 4.50), (1, 2, 'Kettle', 1, 20.00)",
     "INSERT INTO idempotency_keys (user_id, key, request_fingerprint, order_id) VALUES "
     "(2, 'k-1', 'f', 1)",
+    "INSERT INTO auth_attempts (key, window_index, current_count, previous_count) VALUES "
+    "('login:ada@example.com', 29473890, 3, 1)",
 ]
 
 

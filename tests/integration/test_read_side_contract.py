@@ -18,7 +18,8 @@ from shop.domain.orders import (
     OrderStatus,
     take_stock,
 )
-from shop.domain.products import ProductFilter, ProductNotFound, ProductOrdering, ProductRepository
+from shop.domain.product_listing import ProductFilter, ProductOrdering
+from shop.domain.products import ProductNotFound, ProductRepository
 from shop.domain.read_side import AbstractReadSide, WriteOnReadSide
 from shop.domain.unit_of_work import AbstractUnitOfWork, AlreadyOpen
 from shop.domain.users import NewUser, Role, UserRepository

@@ -7,11 +7,8 @@ from sqlalchemy import URL, text
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
-from shop.domain.products import (
-    ProductFilter,
-    ProductInUse,
-    ProductOrdering,
-)
+from shop.domain.product_listing import ProductFilter, ProductOrdering
+from shop.domain.products import ProductInUse
 from shop.domain.unit_of_work import AbstractUnitOfWork
 from shop.infrastructure.connection_gate import ConnectionGate
 from shop.infrastructure.unit_of_work import SqlAlchemyUnitOfWork

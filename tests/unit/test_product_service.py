@@ -5,14 +5,13 @@ from decimal import Decimal
 import pytest
 
 from shop.domain.pagination import InvalidCursor
+from shop.domain.product_listing import ProductFilter, ProductOrdering
 from shop.domain.product_service import ProductService
 from shop.domain.products import (
     InvalidProduct,
     ProductChanges,
-    ProductFilter,
     ProductInUse,
     ProductNotFound,
-    ProductOrdering,
     StaleProduct,
 )
 from shop.domain.users import AdminOnly

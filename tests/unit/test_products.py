@@ -6,16 +6,8 @@ from decimal import Decimal
 import pytest
 
 from shop.domain.errors import InvalidInput
-from shop.domain.products import (
-    InvalidProduct,
-    NewProduct,
-    OutOfStock,
-    Product,
-    ProductChanges,
-    ProductFilter,
-    ProductOrdering,
-    ProductSortField,
-)
+from shop.domain.product_listing import ProductFilter, ProductOrdering, ProductSortField
+from shop.domain.products import InvalidProduct, NewProduct, OutOfStock, Product, ProductChanges
 from tests.fakes import a_new_product
 
 

@@ -1,15 +1,8 @@
 """Product use cases: the catalogue as the API and the command line see it."""
 
 from shop.domain.pagination import Page, decode_cursor, encode_cursor, page_of
-from shop.domain.products import (
-    NewProduct,
-    Product,
-    ProductChanges,
-    ProductFilter,
-    ProductNotFound,
-    ProductOrdering,
-    StaleProduct,
-)
+from shop.domain.product_listing import ProductFilter, ProductOrdering
+from shop.domain.products import NewProduct, Product, ProductChanges, ProductNotFound, StaleProduct
 from shop.domain.read_side import AbstractReadSide
 from shop.domain.unit_of_work import AbstractUnitOfWork
 from shop.domain.users import User

@@ -18,14 +18,8 @@ from sqlalchemy import (
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects.postgresql import array
 
-from shop.domain.products import (
-    NewProduct,
-    Product,
-    ProductFilter,
-    ProductInUse,
-    ProductOrdering,
-    SortValue,
-)
+from shop.domain.product_listing import ProductFilter, ProductOrdering, SortValue
+from shop.domain.products import NewProduct, Product, ProductInUse
 from shop.infrastructure.statements import Fields, Query, Reads, Writes
 from shop.infrastructure.tables import products
 

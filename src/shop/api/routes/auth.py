@@ -2,26 +2,28 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form
+from fastapi import APIRouter, Depends, Form, Response
 
 from shop.api.dependencies import ClientAddress, user_service
 from shop.api.openapi import operation_id
 from shop.api.problems import problem_responses
-from shop.api.schemas.users import LoginForm, TokenOut
+from shop.api.schemas.users import TOKEN_JSON, LoginForm, TokenOut
 from shop.domain.user_service import UserService
 
 router = APIRouter(prefix="/auth", tags=["auth"], generate_unique_id_function=operation_id)
 
 
-@router.post("/token", responses=problem_responses(401, 422, 429, 503))
+@router.post(
+    "/token", response_model=TOKEN_JSON.model, responses=problem_responses(401, 422, 429, 503)
+)
 async def issue_token(
     form: Annotated[LoginForm, Form()],
     users: Annotated[UserService, Depends(user_service)],
     client: ClientAddress,
-) -> TokenOut:
+) -> Response:
     """Log in. A wrong e-mail, a wrong password and a deactivated user get the same 401.
 
     Throttled per account and per client address: 429 with `Retry-After` (seconds).
     """
     token = await users.authenticate(form.username, form.password, client)
-    return TokenOut(access_token=token.token, expires_in=token.expires_in)
+    return TOKEN_JSON.response(TokenOut(access_token=token.token, expires_in=token.expires_in))

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 from shop.api.dependencies import readiness_probe
 from shop.api.openapi import operation_id
 from shop.api.problems import problem_response, problem_responses
+from shop.api.responses import JsonBody
 from shop.domain.readiness import ReadinessProbe
 
 router = APIRouter(prefix="/health", tags=["health"], generate_unique_id_function=operation_id)
@@ -37,16 +38,20 @@ class Ready(BaseModel):
     )
 
 
-@router.get("/live")
-async def check_liveness() -> Live:
+LIVE_JSON: JsonBody[Live] = JsonBody(Live)
+READY_JSON: JsonBody[Ready] = JsonBody(Ready)
+
+
+@router.get("/live", response_model=LIVE_JSON.model)
+async def check_liveness() -> Response:
     """The process is up; touches no database."""
-    return Live()
+    return LIVE_JSON.response(Live())
 
 
-@router.get("/ready", response_model=Ready, responses=problem_responses(503))
+@router.get("/ready", response_model=READY_JSON.model, responses=problem_responses(503))
 async def check_readiness(
     request: Request, probe: Annotated[ReadinessProbe, Depends(readiness_probe)]
-) -> Ready | Response:
+) -> Response:
     """The database answers and its schema is at the code's migration head."""
     readiness = await probe.check()
     if not readiness.ready or readiness.schema_revision is None:
@@ -59,4 +64,4 @@ async def check_readiness(
         )
         for replica in readiness.replicas
     ]
-    return Ready(migrations=readiness.schema_revision, replicas=replicas)
+    return READY_JSON.response(Ready(migrations=readiness.schema_revision, replicas=replicas))

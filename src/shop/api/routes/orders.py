@@ -10,7 +10,7 @@ from shop.api.dependencies import CurrentUser, order_service
 from shop.api.openapi import operation_id
 from shop.api.problems import problem_responses
 from shop.api.schemas.fields import Cursor, Id
-from shop.api.schemas.orders import OrderCreate, OrderOut
+from shop.api.schemas.orders import ORDER_JSON, ORDER_PAGE_JSON, OrderCreate, OrderOut, order_out
 from shop.api.schemas.pages import Page
 from shop.domain.limits import (
     DEFAULT_PAGE_SIZE,
@@ -41,6 +41,7 @@ IdempotencyKey = Annotated[
 @router.post(
     "",
     status_code=201,
+    response_model=ORDER_JSON.model,
     responses={
         200: {
             "model": OrderOut,
@@ -56,21 +57,20 @@ async def place_order(
     caller: CurrentUser,
     orders: Orders,
     request: Request,
-    response: Response,
     idempotency_key: IdempotencyKey = None,
-) -> OrderOut:
+) -> Response:
     """Order some products: every line is served, or none is (409 names the short product)."""
     placement = await orders.place_order(caller, body.to_request(), idempotency_key)
+    headers = {"Location": request.app.url_path_for("get_order", order_id=placement.order.id)}
     if placement.replayed:
-        response.status_code = 200
-        response.headers["Idempotent-Replayed"] = "true"
-    response.headers["Location"] = request.app.url_path_for(
-        "get_order", order_id=placement.order.id
-    )
-    return OrderOut.of(placement.order)
+        headers["Idempotent-Replayed"] = "true"
+    status = 200 if placement.replayed else 201
+    return ORDER_JSON.response(order_out(placement.order), status_code=status, headers=headers)
 
 
-@router.get("", responses=problem_responses(401, 403, 422, 503))
+@router.get(
+    "", response_model=ORDER_PAGE_JSON.model, responses=problem_responses(401, 403, 422, 503)
+)
 async def list_orders(
     caller: CurrentUser,
     orders: Orders,
@@ -78,30 +78,45 @@ async def list_orders(
     cursor: Annotated[Cursor | None, Query()] = None,
     status: OrderStatus | None = None,
     user_id: Annotated[Id | None, Query(description="Admins: only this user's orders.")] = None,
-) -> Page[OrderOut]:
+) -> Response:
     """The caller's orders, newest first; an admin sees everyone's."""
     page = await orders.list_orders(caller, limit, cursor, status, user_id)
-    return Page(items=[OrderOut.of(o) for o in page.items], next_cursor=page.next_cursor)
+    items = [order_out(o) for o in page.items]
+    return ORDER_PAGE_JSON.response(Page.model_construct(items=items, next_cursor=page.next_cursor))
 
 
-@router.get("/{order_id}", responses=problem_responses(401, 404, 422, 503))
-async def get_order(order_id: OrderId, caller: CurrentUser, orders: Orders) -> OrderOut:
-    return OrderOut.of(await orders.get_order(caller, order_id))
+@router.get(
+    "/{order_id}", response_model=ORDER_JSON.model, responses=problem_responses(401, 404, 422, 503)
+)
+async def get_order(order_id: OrderId, caller: CurrentUser, orders: Orders) -> Response:
+    return ORDER_JSON.response(order_out(await orders.get_order(caller, order_id)))
 
 
-@router.post("/{order_id}/pay", responses=problem_responses(401, 403, 404, 409, 422, 503))
-async def pay_order(order_id: OrderId, caller: CurrentUser, orders: Orders) -> OrderOut:
+@router.post(
+    "/{order_id}/pay",
+    response_model=ORDER_JSON.model,
+    responses=problem_responses(401, 403, 404, 409, 422, 503),
+)
+async def pay_order(order_id: OrderId, caller: CurrentUser, orders: Orders) -> Response:
     """Its owner pays a pending order."""
-    return OrderOut.of(await orders.pay_order(caller, order_id))
+    return ORDER_JSON.response(order_out(await orders.pay_order(caller, order_id)))
 
 
-@router.post("/{order_id}/ship", responses=problem_responses(401, 403, 404, 409, 422, 503))
-async def ship_order(order_id: OrderId, caller: CurrentUser, orders: Orders) -> OrderOut:
+@router.post(
+    "/{order_id}/ship",
+    response_model=ORDER_JSON.model,
+    responses=problem_responses(401, 403, 404, 409, 422, 503),
+)
+async def ship_order(order_id: OrderId, caller: CurrentUser, orders: Orders) -> Response:
     """An admin ships a paid order."""
-    return OrderOut.of(await orders.ship_order(caller, order_id))
+    return ORDER_JSON.response(order_out(await orders.ship_order(caller, order_id)))
 
 
-@router.post("/{order_id}/cancel", responses=problem_responses(401, 404, 409, 422, 503))
-async def cancel_order(order_id: OrderId, caller: CurrentUser, orders: Orders) -> OrderOut:
+@router.post(
+    "/{order_id}/cancel",
+    response_model=ORDER_JSON.model,
+    responses=problem_responses(401, 404, 409, 422, 503),
+)
+async def cancel_order(order_id: OrderId, caller: CurrentUser, orders: Orders) -> Response:
     """Its owner or an admin cancels a pending or paid order; its stock goes back."""
-    return OrderOut.of(await orders.cancel_order(caller, order_id))
+    return ORDER_JSON.response(order_out(await orders.cancel_order(caller, order_id)))

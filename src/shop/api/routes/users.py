@@ -9,7 +9,14 @@ from shop.api.openapi import operation_id
 from shop.api.problems import problem_responses
 from shop.api.schemas.fields import Cursor
 from shop.api.schemas.pages import Page
-from shop.api.schemas.users import UserAdminUpdate, UserCreate, UserOut, UserUpdate
+from shop.api.schemas.users import (
+    USER_JSON,
+    USER_PAGE_JSON,
+    UserAdminUpdate,
+    UserCreate,
+    UserUpdate,
+    user_out,
+)
 from shop.domain.limits import DEFAULT_PAGE_SIZE, MAX_ID, MAX_PAGE_SIZE
 from shop.domain.user_service import UserService
 
@@ -22,57 +29,69 @@ UserId = Annotated[int, Path(ge=1, le=MAX_ID, description="The user's id.")]
 @router.post(
     "",
     status_code=201,
+    response_model=USER_JSON.model,
     responses={
         201: {"headers": {"Location": {"schema": {"type": "string"}}}},
         **problem_responses(409, 422, 429, 503),
     },
 )
 async def register_user(
-    body: UserCreate, users: Users, client: ClientAddress, request: Request, response: Response
-) -> UserOut:
+    body: UserCreate, users: Users, client: ClientAddress, request: Request
+) -> Response:
     """Register a customer. Throttled per client address: 429 with `Retry-After` (seconds)."""
     user = await users.register_user(body.email, body.username, body.password, client)
-    response.headers["Location"] = request.app.url_path_for("get_user", user_id=user.id)
-    return UserOut.of(user)
+    location = request.app.url_path_for("get_user", user_id=user.id)
+    return USER_JSON.response(user_out(user), status_code=201, headers={"Location": location})
 
 
-@router.get("/me", responses=problem_responses(401, 503))
-async def get_current_user(caller: CurrentUser) -> UserOut:
-    return UserOut.of(caller)
+@router.get("/me", response_model=USER_JSON.model, responses=problem_responses(401, 503))
+async def get_current_user(caller: CurrentUser) -> Response:
+    return USER_JSON.response(user_out(caller))
 
 
-@router.patch("/me", responses=problem_responses(401, 403, 409, 422, 503))
-async def update_current_user(body: UserUpdate, caller: CurrentUser, users: Users) -> UserOut:
+@router.patch(
+    "/me", response_model=USER_JSON.model, responses=problem_responses(401, 403, 409, 422, 503)
+)
+async def update_current_user(body: UserUpdate, caller: CurrentUser, users: Users) -> Response:
     """Rename, or change the password (403 when `current_password` is wrong)."""
     user = await users.change_profile(caller, body.username, body.password, body.current_password)
-    return UserOut.of(user)
+    return USER_JSON.response(user_out(user))
 
 
-@router.get("", responses=problem_responses(401, 403, 422, 503))
+@router.get(
+    "", response_model=USER_PAGE_JSON.model, responses=problem_responses(401, 403, 422, 503)
+)
 async def list_users(
     caller: CurrentUser,
     users: Users,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
     cursor: Annotated[Cursor | None, Query()] = None,
-) -> Page[UserOut]:
+) -> Response:
     """Every user, in id order (admins only)."""
     page = await users.list_users(caller, limit, cursor)
-    return Page(items=[UserOut.of(u) for u in page.items], next_cursor=page.next_cursor)
+    items = [user_out(u) for u in page.items]
+    return USER_PAGE_JSON.response(Page.model_construct(items=items, next_cursor=page.next_cursor))
 
 
-@router.get("/{user_id}", responses=problem_responses(401, 404, 422, 503))
-async def get_user(user_id: UserId, caller: CurrentUser, users: Users) -> UserOut:
+@router.get(
+    "/{user_id}", response_model=USER_JSON.model, responses=problem_responses(401, 404, 422, 503)
+)
+async def get_user(user_id: UserId, caller: CurrentUser, users: Users) -> Response:
     """A user: admins see anyone, a customer only themself (anyone else is a 404)."""
-    return UserOut.of(await users.get_user(caller, user_id))
+    return USER_JSON.response(user_out(await users.get_user(caller, user_id)))
 
 
-@router.patch("/{user_id}", responses=problem_responses(401, 403, 404, 422, 503))
+@router.patch(
+    "/{user_id}",
+    response_model=USER_JSON.model,
+    responses=problem_responses(401, 403, 404, 422, 503),
+)
 async def administer_user(
     user_id: UserId, body: UserAdminUpdate, caller: CurrentUser, users: Users
-) -> UserOut:
+) -> Response:
     """Deactivate or reactivate a user, or change their role (admins only).
 
     Deactivating ends every token the user holds and refuses their logins; their orders stay.
     """
     user = await users.administer_user(caller, user_id, body.is_active, body.role)
-    return UserOut.of(user)
+    return USER_JSON.response(user_out(user))

@@ -5,7 +5,9 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shop.api.responses import JsonBody
 from shop.api.schemas.fields import JSON_INTEGER, PriceOut
+from shop.api.schemas.pages import Page
 from shop.domain.limits import MAX_ID, MAX_LINE_QUANTITY, MAX_LINES
 from shop.domain.orders import (
     Order,
@@ -50,24 +52,28 @@ class OrderOut(BaseModel):
     created_at: datetime
     updated_at: datetime
 
-    @classmethod
-    def of(cls, order: Order) -> "OrderOut":
-        # model_construct: the entity already holds the domain's checked values.
-        return cls.model_construct(
-            id=order.id,
-            user_id=order.user_id,
-            status=order.status,
-            items=[
-                OrderLineOut.model_construct(
-                    product_id=line.product_id,
-                    product_name=line.product_name,
-                    quantity=line.quantity,
-                    unit_price=line.unit_price,
-                    line_total=line.line_total,
-                )
-                for line in order.lines
-            ],
-            total=order.total,
-            created_at=order.created_at,
-            updated_at=order.updated_at,
-        )
+
+def order_out(order: Order) -> OrderOut:
+    # model_construct: the entity already holds the domain's checked values.
+    return OrderOut.model_construct(
+        id=order.id,
+        user_id=order.user_id,
+        status=order.status,
+        items=[
+            OrderLineOut.model_construct(
+                product_id=line.product_id,
+                product_name=line.product_name,
+                quantity=line.quantity,
+                unit_price=line.unit_price,
+                line_total=line.line_total,
+            )
+            for line in order.lines
+        ],
+        total=order.total,
+        created_at=order.created_at,
+        updated_at=order.updated_at,
+    )
+
+
+ORDER_JSON: JsonBody[OrderOut] = JsonBody(OrderOut)
+ORDER_PAGE_JSON: JsonBody[Page[OrderOut]] = JsonBody(Page[OrderOut])

@@ -10,13 +10,13 @@ from pydantic import (
     Field,
     GetJsonSchemaHandler,
     StringConstraints,
-    TypeAdapter,
     model_validator,
 )
 from pydantic.json_schema import JsonSchemaValue, SkipJsonSchema
 from pydantic_core import CoreSchema
 from typing_extensions import TypedDict
 
+from shop.api.responses import JsonBody
 from shop.api.schemas.fields import (
     JSON_INTEGER,
     NO_NUL,
@@ -25,6 +25,7 @@ from shop.api.schemas.fields import (
     PriceIn,
     PriceOut,
 )
+from shop.api.schemas.pages import Page
 from shop.domain.limits import MAX_DESCRIPTION_LENGTH, MAX_NAME_LENGTH, MAX_STOCK_QUANTITY
 from shop.domain.products import (
     NewProduct,
@@ -109,7 +110,8 @@ def product_out(product: Product) -> ProductOut:
     )
 
 
-PRODUCT_OUT = TypeAdapter(ProductOut)
+PRODUCT_JSON: JsonBody[ProductOut] = JsonBody(ProductOut)
+PRODUCT_PAGE_JSON: JsonBody[Page[ProductOut]] = JsonBody(Page[ProductOut])
 
 
 class ProductSort(StrEnum):

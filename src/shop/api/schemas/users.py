@@ -15,6 +15,8 @@ from pydantic import (
 )
 from pydantic.json_schema import SkipJsonSchema
 
+from shop.api.responses import JsonBody
+from shop.api.schemas.pages import Page
 from shop.domain.limits import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from shop.domain.users import Role, User
 
@@ -108,17 +110,17 @@ class UserOut(BaseModel):
     is_active: bool
     created_at: datetime
 
-    @classmethod
-    def of(cls, user: User) -> "UserOut":
-        # model_construct: the entity already holds the domain's checked values.
-        return cls.model_construct(
-            id=user.id,
-            email=user.email,
-            username=user.username,
-            role=user.role,
-            is_active=user.is_active,
-            created_at=user.created_at,
-        )
+
+def user_out(user: User) -> UserOut:
+    # model_construct: the entity already holds the domain's checked values.
+    return UserOut.model_construct(
+        id=user.id,
+        email=user.email,
+        username=user.username,
+        role=user.role,
+        is_active=user.is_active,
+        created_at=user.created_at,
+    )
 
 
 class LoginForm(BaseModel):
@@ -135,3 +137,8 @@ class TokenOut(BaseModel):
     access_token: str
     token_type: Literal["bearer"] = "bearer"  # noqa: S105 - the scheme's name, not a secret
     expires_in: int = Field(description="Seconds until the token expires.", examples=[3600])
+
+
+USER_JSON: JsonBody[UserOut] = JsonBody(UserOut)
+USER_PAGE_JSON: JsonBody[Page[UserOut]] = JsonBody(Page[UserOut])
+TOKEN_JSON: JsonBody[TokenOut] = JsonBody(TokenOut)
