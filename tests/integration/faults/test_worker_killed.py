@@ -19,6 +19,7 @@ from sqlalchemy import URL, text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
+from shop.cli import WORKER_HEALTHCHECK_SECONDS
 from tests.integration.faults.harness import (
     Shop,
     Traffic,
@@ -133,4 +134,8 @@ async def wait_until_replaced(shop: Shop, killed: int) -> float:
         now = workers_of(shop.server.process.pid)
         return killed not in now and len(now) == WORKERS
 
-    return await wait_until(replaced, 20, "a new worker in place of the killed one")
+    # Uvicorn's supervisor checks its workers in turn and waits up to WORKER_HEALTHCHECK_SECONDS
+    # for a live one to answer before it looks at the next: on a loaded machine the dead
+    # worker may be noticed only after a whole health check of the other.
+    patience = WORKER_HEALTHCHECK_SECONDS + 20
+    return await wait_until(replaced, patience, "a new worker in place of the killed one")
