@@ -1,37 +1,10 @@
 """Every integration test runs under the watch over log lines (tests/plugins/watch.py).
 
-The fixtures themselves live in tests/plugins/, one module per job. The names below are
-re-exported so that `from tests.integration.conftest import ...` keeps working; new code
-imports them from their plugin.
+The fixtures themselves live in tests/plugins/, one module per job; helpers are imported
+from there.
 """
 
 import pytest
-
-from tests.integration.statements import counting_statements
-from tests.plugins.databases import create_database, drop_database, execute_autocommit, migrate
-from tests.plugins.processes import LiveServer, free_port, running_server, server_environment
-from tests.plugins.settings import PROJECT_ROOT, TEST_JWT_SECRET, settings_for
-from tests.plugins.users import Caller, a_caller, log_in
-from tests.plugins.watch import LogRecorder
-
-__all__ = [
-    "PROJECT_ROOT",
-    "TEST_JWT_SECRET",
-    "Caller",
-    "LiveServer",
-    "LogRecorder",
-    "a_caller",
-    "counting_statements",
-    "create_database",
-    "drop_database",
-    "execute_autocommit",
-    "free_port",
-    "log_in",
-    "migrate",
-    "running_server",
-    "server_environment",
-    "settings_for",
-]
 
 
 @pytest.fixture(autouse=True)

@@ -31,15 +31,10 @@ from sqlalchemy import URL
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shop.container import Container
-from tests.integration.conftest import (
-    PROJECT_ROOT,
-    Caller,
-    a_caller,
-    free_port,
-    server_environment,
-    settings_for,
-)
 from tests.integration.helpers import create_product, rows
+from tests.plugins.processes import free_port, server_environment
+from tests.plugins.settings import PROJECT_ROOT, settings_for
+from tests.plugins.users import Caller, a_caller
 
 pytestmark = pytest.mark.slow
 

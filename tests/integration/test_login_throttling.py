@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shop.api.app import create_app
 from shop.container import Container
-from tests.integration.conftest import settings_for
 from tests.integration.problems import PROBLEM_JSON, assert_problem
+from tests.plugins.settings import settings_for
 
 PER_ACCOUNT = 3
 PER_ADDRESS = 5

@@ -9,11 +9,12 @@ from httpx import AsyncClient
 from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from shop.api.schemas.products import ProductSort
 from shop.container import Container
 from tests.integration.statements import counting_statements
 from tests.plugins.users import Caller
 
-SORTS = ["id", "-id", "name", "-name", "price", "-price", "created_at", "-created_at"]
+SORTS = [str(sort) for sort in ProductSort]
 CATALOGUE_SIZE = 20_000
 
 

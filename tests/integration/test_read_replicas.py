@@ -20,9 +20,11 @@ from prometheus_client import REGISTRY
 from shop.api.app import create_app
 from shop.consistency import parse_lsn
 from shop.container import Container
-from tests.integration.conftest import Caller, a_caller, migrate, settings_for
 from tests.integration.helpers import create_product
 from tests.integration.replication import StreamingPair, start_streaming_pair
+from tests.plugins.databases import migrate
+from tests.plugins.settings import settings_for
+from tests.plugins.users import Caller, a_caller
 
 pytestmark = pytest.mark.slow
 

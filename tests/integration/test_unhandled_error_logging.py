@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
 
 from shop.api.log_redaction import REDACTED
-from tests.integration.conftest import LogRecorder
+from tests.plugins.watch import LogRecorder
 
 LEAKED_PASSWORD = "leaky-password-1"
 HASH = "$argon2id$v=19$m=1024,t=1,p=1$c2FsdA$aGFzaA"

@@ -18,10 +18,11 @@ T = TypeVar("T")
 
 @dataclass(frozen=True, slots=True)
 class Page(Generic[T]):
-    """One page of a list and the cursor to the next one (None on the last page)."""
+    """One page of a list and the cursor to the next one."""
 
     items: list[T]
     next_cursor: str | None
+    """Pass as `cursor` for the next page; null on the last page."""
 
 
 class InvalidCursor(InvalidInput):

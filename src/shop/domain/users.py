@@ -6,10 +6,12 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
+from email_validator import EmailNotValidError, validate_email
+
 from shop.domain.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound
 from shop.domain.limits import MAX_EMAIL_LENGTH, MAX_ID, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 
-USERNAME_PATTERN = re.compile(r"[A-Za-z0-9_.-]{3,50}")
+USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{3,50}$")
 _CANONICAL_ID = re.compile(r"[1-9][0-9]{0,9}")
 
 
@@ -63,17 +65,22 @@ class SelfAdministration(Forbidden):
         super().__init__("An administrator cannot deactivate or demote themself.")
 
 
+def checked_email_address(address: str) -> str:
+    """An address as it was given, if mail could be addressed to it; reserved domains
+    (`.test`, `.local`) are fine too, and nothing is looked up."""
+    if len(address) <= MAX_EMAIL_LENGTH:
+        try:
+            validate_email(address, check_deliverability=False, globally_deliverable=False)
+        except EmailNotValidError:
+            pass
+        else:
+            return address
+    raise InvalidUser("This is not an e-mail address.", field="email")
+
+
 def normalized_email(email: str) -> str:
     """The form an e-mail address is stored and compared in: trimmed, lower case."""
-    normal = email.strip().lower()
-    local, at, domain = normal.partition("@")
-    if (
-        not (local and at and domain)
-        or len(normal) > MAX_EMAIL_LENGTH
-        or any(c.isspace() for c in normal)
-    ):
-        raise InvalidUser("This is not an e-mail address.", field="email")
-    return normal
+    return checked_email_address(email.strip().lower())
 
 
 def checked_username(username: str) -> str:

@@ -36,8 +36,10 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
 from shop.container import Container
-from tests.integration.conftest import LiveServer, migrate, running_server, settings_for
+from tests.plugins.databases import migrate
 from tests.plugins.fault_figures import FIGURES_PROPERTY
+from tests.plugins.processes import LiveServer, running_server
+from tests.plugins.settings import settings_for
 
 RECOVERY_SECONDS = 10.0
 """The service serves again this soon after the fault ends, by itself."""

@@ -11,7 +11,7 @@ from shop.api.openapi import operation_id
 from shop.api.problems import problem_responses
 from shop.api.schemas.fields import Cursor, Id
 from shop.api.schemas.orders import ORDER_JSON, ORDER_PAGE_JSON, OrderCreate, OrderOut, order_out
-from shop.api.schemas.pages import Page
+from shop.api.schemas.pages import page_out
 from shop.domain.limits import (
     DEFAULT_PAGE_SIZE,
     MAX_ID,
@@ -81,8 +81,7 @@ async def list_orders(
 ) -> Response:
     """The caller's orders, newest first; an admin sees everyone's."""
     page = await orders.list_orders(caller, limit, cursor, status, user_id)
-    items = [order_out(o) for o in page.items]
-    return ORDER_PAGE_JSON.response(Page.model_construct(items=items, next_cursor=page.next_cursor))
+    return ORDER_PAGE_JSON.response(page_out(page, order_out))
 
 
 @router.get(

@@ -11,7 +11,7 @@ from shop.api.etags import etag_of, matches_if_none_match, versions_in_if_match
 from shop.api.openapi import operation_id
 from shop.api.problems import problem_responses
 from shop.api.schemas.fields import Cursor, PriceIn
-from shop.api.schemas.pages import Page
+from shop.api.schemas.pages import page_out
 from shop.api.schemas.products import (
     PRODUCT_JSON,
     PRODUCT_PAGE_JSON,
@@ -30,6 +30,7 @@ router = APIRouter(prefix="/products", tags=["products"], generate_unique_id_fun
 Products = Annotated[ProductService, Depends(product_service)]
 ProductId = Annotated[int, Path(ge=1, le=MAX_ID, description="The product's id.")]
 PriceBound = Annotated[PriceIn | None, Query()]
+DEFAULT_SORT = ProductSort(str(ProductOrdering()))
 
 # "*" or a list of entity tags; an empty list is allowed, and matches nothing.
 IF_MATCH = r'^\s*(\*|(W/)?"[^"]*"(\s*,\s*(W/)?"[^"]*")*)?\s*$'
@@ -57,7 +58,7 @@ async def list_products(
     in_stock: Annotated[
         bool | None, Query(description="true: quantity above 0; false: sold out.")
     ] = None,
-    sort: ProductSort = ProductSort.ID,
+    sort: ProductSort = DEFAULT_SORT,
 ) -> Response:
     page = await service.list_products(
         ProductFilter(name_contains=q, min_price=min_price, max_price=max_price, in_stock=in_stock),
@@ -65,11 +66,7 @@ async def list_products(
         limit,
         cursor,
     )
-    return PRODUCT_PAGE_JSON.response(
-        Page.model_construct(
-            items=[product_out(p) for p in page.items], next_cursor=page.next_cursor
-        )
-    )
+    return PRODUCT_PAGE_JSON.response(page_out(page, product_out))
 
 
 @router.get(

@@ -8,7 +8,7 @@ from shop.api.dependencies import ClientAddress, CurrentUser, user_service
 from shop.api.openapi import operation_id
 from shop.api.problems import problem_responses
 from shop.api.schemas.fields import Cursor
-from shop.api.schemas.pages import Page
+from shop.api.schemas.pages import page_out
 from shop.api.schemas.users import (
     USER_JSON,
     USER_PAGE_JSON,
@@ -69,8 +69,7 @@ async def list_users(
 ) -> Response:
     """Every user, in id order (admins only)."""
     page = await users.list_users(caller, limit, cursor)
-    items = [user_out(u) for u in page.items]
-    return USER_PAGE_JSON.response(Page.model_construct(items=items, next_cursor=page.next_cursor))
+    return USER_PAGE_JSON.response(page_out(page, user_out))
 
 
 @router.get(

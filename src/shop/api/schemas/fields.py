@@ -5,10 +5,12 @@ schema-driven fuzzers) can tell valid input from invalid without trying it.
 """
 
 import re
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import (
+    AfterValidator,
     BeforeValidator,
     Field,
     PlainSerializer,
@@ -16,6 +18,7 @@ from pydantic import (
     WithJsonSchema,
 )
 
+from shop.domain.errors import InvalidInput
 from shop.domain.limits import MAX_ID, MAX_PRICE
 
 # PostgreSQL refuses NUL in text, so it is refused here, where the client can be told.
@@ -28,6 +31,19 @@ def _json_integer(value: object) -> object:
     if isinstance(value, str | bool):
         raise ValueError("must be a JSON integer")
     return value
+
+
+def domain_rule(check: Callable[[str], str]) -> AfterValidator:
+    """A domain's check as a field validator: the rule stays the domain's, and a refusal is
+    a 422 that names the field, with the domain's message."""
+
+    def validate(value: str) -> str:
+        try:
+            return check(value)
+        except InvalidInput as refusal:
+            raise ValueError(str(refusal)) from None
+
+    return AfterValidator(validate)
 
 
 JSON_INTEGER = BeforeValidator(_json_integer)

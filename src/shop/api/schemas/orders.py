@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from shop.api.responses import JsonBody
 from shop.api.schemas.fields import JSON_INTEGER, PriceOut
-from shop.api.schemas.pages import Page
+from shop.api.schemas.pages import page_json
 from shop.domain.limits import MAX_ID, MAX_LINE_QUANTITY, MAX_LINES
 from shop.domain.orders import (
     Order,
@@ -76,4 +76,4 @@ def order_out(order: Order) -> OrderOut:
 
 
 ORDER_JSON: JsonBody[OrderOut] = JsonBody(OrderOut)
-ORDER_PAGE_JSON: JsonBody[Page[OrderOut]] = JsonBody(Page[OrderOut])
+ORDER_PAGE_JSON = page_json(OrderOut)

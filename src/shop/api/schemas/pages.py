@@ -1,15 +1,26 @@
-"""Keyset-paginated lists: `{"items": [...], "next_cursor": ...}`."""
+"""Keyset-paginated lists on the wire: the domain's `Page`, as
+`{"items": [...], "next_cursor": ...}`."""
 
-from typing import Generic, TypeVar
+from collections.abc import Callable
+from typing import TypeVar
 
-from pydantic import BaseModel, Field
+from pydantic import ConfigDict, with_config
+
+from shop.api.responses import JsonBody
+from shop.domain.pagination import Page
 
 Item = TypeVar("Item")
+Out = TypeVar("Out")
+
+# One Page for the domain and the wire: its field docstrings are the OpenAPI descriptions.
+with_config(ConfigDict(use_attribute_docstrings=True))(Page)
 
 
-class Page(BaseModel, Generic[Item]):
-    items: list[Item]
-    next_cursor: str | None = Field(
-        description="Pass as `cursor` for the next page; null on the last page.",
-        examples=["WyJpZCIsNDJd"],
-    )
+def page_out(page: Page[Item], item_out: Callable[[Item], Out]) -> Page[Out]:
+    """The same page with every item in its wire form."""
+    return Page([item_out(item) for item in page.items], page.next_cursor)
+
+
+def page_json(item: type[Out]) -> JsonBody[Page[Out]]:
+    """The response body of a page of `item`s (after the config above, which it needs)."""
+    return JsonBody(Page[item])  # type: ignore[valid-type]  # a runtime alias, which is right

@@ -3,9 +3,7 @@
 from datetime import datetime
 from typing import Annotated, Literal, Self
 
-from email_validator import EmailNotValidError, validate_email
 from pydantic import (
-    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -16,33 +14,22 @@ from pydantic import (
 from pydantic.json_schema import SkipJsonSchema
 
 from shop.api.responses import JsonBody
-from shop.api.schemas.pages import Page
-from shop.domain.limits import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
-from shop.domain.users import Role, User
-
-MAX_EMAIL_ADDRESS_LENGTH = 254  # RFC 5321: the longest address mail can be sent to
-
-
-def _email_address(value: str) -> str:
-    """A syntactically valid address; reserved domains (`.test`, `.local`) are fine too."""
-    try:
-        validate_email(value, check_deliverability=False, globally_deliverable=False)
-    except EmailNotValidError as error:
-        raise ValueError(f"not an e-mail address: {error}") from None
-    return value
-
+from shop.api.schemas.fields import domain_rule
+from shop.api.schemas.pages import page_json
+from shop.domain.limits import MAX_EMAIL_LENGTH, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from shop.domain.users import USERNAME_PATTERN, Role, User, checked_email_address
 
 Email = Annotated[
     str,
     Field(
-        max_length=MAX_EMAIL_ADDRESS_LENGTH,
+        max_length=MAX_EMAIL_LENGTH,
         json_schema_extra={"format": "email"},
         examples=["ada@example.com"],
     ),
-    AfterValidator(_email_address),
+    domain_rule(checked_email_address),
 ]
 Username = Annotated[
-    str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{3,50}$"), Field(examples=["ada"])
+    str, StringConstraints(pattern=USERNAME_PATTERN.pattern), Field(examples=["ada"])
 ]
 Password = Annotated[
     str,
@@ -126,7 +113,7 @@ def user_out(user: User) -> UserOut:
 class LoginForm(BaseModel):
     """The OAuth2 password grant's form (RFC 6749 4.3.2): the e-mail is the username."""
 
-    username: str = Field(max_length=320, description="The e-mail address.")
+    username: str = Field(max_length=MAX_EMAIL_LENGTH, description="The e-mail address.")
     password: str = Field(max_length=MAX_PASSWORD_LENGTH)
     grant_type: Annotated[str, StringConstraints(pattern="^password$")] | SkipJsonSchema[None] = (
         None
@@ -140,5 +127,5 @@ class TokenOut(BaseModel):
 
 
 USER_JSON: JsonBody[UserOut] = JsonBody(UserOut)
-USER_PAGE_JSON: JsonBody[Page[UserOut]] = JsonBody(Page[UserOut])
+USER_PAGE_JSON = page_json(UserOut)
 TOKEN_JSON: JsonBody[TokenOut] = JsonBody(TokenOut)
