@@ -5,7 +5,6 @@ import itertools
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from types import TracebackType
 from typing import Self
 
 from shop.domain.orders import (
@@ -19,7 +18,7 @@ from shop.domain.product_listing import ProductFilter, ProductOrdering, ProductS
 from shop.domain.products import NewProduct, Product, ProductInUse
 from shop.domain.read_side import AbstractReadSide
 from shop.domain.security import AccessToken, TokenSubject, Verification
-from shop.domain.unit_of_work import AbstractUnitOfWork, AlreadyOpen
+from shop.domain.unit_of_work import AbstractUnitOfWork, AlreadyOpen, ExcInfo
 from shop.domain.users import EmailTaken, InvalidToken, NewUser, Role, User, UsernameTaken
 
 
@@ -301,14 +300,9 @@ class FakeUnitOfWork(AbstractUnitOfWork):
         )
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, *exc_info: *ExcInfo) -> None:
         try:
-            await super().__aexit__(exc_type, exc, tb)
+            await super().__aexit__(*exc_info)
         finally:
             self._open = False
 
@@ -345,12 +339,7 @@ class FakeReadSide(AbstractReadSide):
         )
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, *exc_info: *ExcInfo) -> None:
         self._open = False
 
 

@@ -4,12 +4,12 @@
 marker is one) in its thread pool on every request.
 """
 
-from typing import Annotated, cast
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 
-from shop.container import Container
 from shop.domain.order_service import OrderService
 from shop.domain.product_service import ProductService
 from shop.domain.readiness import ReadinessProbe
@@ -20,28 +20,21 @@ from shop.domain.users import InvalidToken, User
 bearer_token = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
 
 
-def container_of(request: Request) -> Container:
-    return cast(Container, request.app.state.container)
+def _from_container(provider: str) -> Callable[[Request], Awaitable[Any]]:
+    """A dependency that calls the container's provider of that name (a factory), so tests
+    that override the provider are obeyed."""
+
+    async def provide(request: Request) -> Any:
+        return getattr(request.app.state.container, provider)()
+
+    provide.__name__ = provider
+    return provide
 
 
-async def product_service(request: Request) -> ProductService:
-    product_service: ProductService = container_of(request).product_service()
-    return product_service
-
-
-async def order_service(request: Request) -> OrderService:
-    service: OrderService = container_of(request).order_service()
-    return service
-
-
-async def readiness_probe(request: Request) -> ReadinessProbe:
-    probe: ReadinessProbe = container_of(request).readiness_probe()
-    return probe
-
-
-async def user_service(request: Request) -> UserService:
-    service: UserService = container_of(request).user_service()
-    return service
+product_service: Callable[[Request], Awaitable[ProductService]] = _from_container("product_service")
+order_service: Callable[[Request], Awaitable[OrderService]] = _from_container("order_service")
+readiness_probe: Callable[[Request], Awaitable[ReadinessProbe]] = _from_container("readiness_probe")
+user_service: Callable[[Request], Awaitable[UserService]] = _from_container("user_service")
 
 
 async def current_user(

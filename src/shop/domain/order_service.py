@@ -1,5 +1,7 @@
 """Order use cases: placing, paying, shipping, cancelling, and who may see which order."""
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from shop.domain.orders import (
@@ -91,37 +93,40 @@ class OrderService:
 
     async def pay_order(self, actor: User, order_id: int) -> Order:
         """Its owner pays a pending order."""
-        async with self._uow as uow:
-            order = self._visible(actor, await uow.orders.get_for_update(order_id), order_id)
+        async with self._changing(actor, order_id) as (_, order):
             if order.user_id != actor.id:
                 raise NotYourOrder("pay")
             order.pay()
-            await uow.orders.save_status(order)
-            await uow.commit()
         return order
 
     async def ship_order(self, actor: User, order_id: int) -> Order:
         """An admin ships a paid order."""
-        async with self._uow as uow:
-            order = self._visible(actor, await uow.orders.get_for_update(order_id), order_id)
+        async with self._changing(actor, order_id) as (_, order):
             if not actor.is_admin:
                 raise AdminOnly
             order.ship()
-            await uow.orders.save_status(order)
-            await uow.commit()
         return order
 
     async def cancel_order(self, actor: User, order_id: int) -> Order:
         """Its owner or an admin cancels a pending or paid order; the stock goes back."""
-        async with self._uow as uow:
-            order = self._visible(actor, await uow.orders.get_for_update(order_id), order_id)
+        async with self._changing(actor, order_id) as (uow, order):
             returned = order.cancel()
             products = await uow.products.lock_many(sorted(line.product_id for line in returned))
             return_stock(returned, products)
             await uow.products.save_stock(products)
+        return order
+
+    @asynccontextmanager
+    async def _changing(
+        self, actor: User, order_id: int
+    ) -> AsyncIterator[tuple[AbstractUnitOfWork, Order]]:
+        """The order, locked in a unit of work, if the actor may see it; the block moves it to
+        another status, which is stored and committed when the block ends without an error."""
+        async with self._uow as uow:
+            order = self._visible(actor, await uow.orders.get_for_update(order_id), order_id)
+            yield uow, order
             await uow.orders.save_status(order)
             await uow.commit()
-        return order
 
     async def list_orders(
         self,

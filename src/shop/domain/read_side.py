@@ -8,11 +8,11 @@ as a replica.
 """
 
 from abc import ABC, abstractmethod
-from types import TracebackType
 from typing import Self
 
 from shop.domain.orders import OrderReader
 from shop.domain.products import ProductReader
+from shop.domain.unit_of_work import ExcInfo
 from shop.domain.users import UserReader
 
 
@@ -32,9 +32,4 @@ class AbstractReadSide(ABC):
     async def __aenter__(self) -> Self: ...
 
     @abstractmethod
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None: ...
+    async def __aexit__(self, *exc_info: *ExcInfo) -> None: ...

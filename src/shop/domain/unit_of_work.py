@@ -2,11 +2,14 @@
 
 from abc import ABC, abstractmethod
 from types import TracebackType
-from typing import Self
+from typing import Self, TypeAlias
 
 from shop.domain.orders import OrderRepository
 from shop.domain.products import ProductRepository
 from shop.domain.users import UserRepository
+
+ExcInfo: TypeAlias = tuple[type[BaseException] | None, BaseException | None, TracebackType | None]
+"""What `__aexit__` is given: the exception that ended the block, if one did."""
 
 
 class AlreadyOpen(RuntimeError):
@@ -30,12 +33,7 @@ class AbstractUnitOfWork(ABC):
     async def __aenter__(self) -> Self:
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, *exc_info: *ExcInfo) -> None:
         await self.rollback()
 
     @abstractmethod

@@ -13,7 +13,6 @@ may serve the request, else the primary), through that server's own gate, on the
 """
 
 from collections.abc import Callable
-from types import TracebackType
 from typing import Self
 
 from sqlalchemy.engine.interfaces import PoolProxiedConnection
@@ -21,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shop.domain.errors import DomainError
 from shop.domain.read_side import AbstractReadSide
-from shop.domain.unit_of_work import AlreadyOpen
+from shop.domain.unit_of_work import AlreadyOpen, ExcInfo
 from shop.infrastructure.connection_gate import ConnectionGate
 from shop.infrastructure.connection_health import is_connection_error
 from shop.infrastructure.connection_outcomes import raise_connect_failure, settle, translated
@@ -96,12 +95,8 @@ class SqlAlchemyReadSide(AbstractReadSide):
         await connection.execution_options(postgresql_readonly=True)
         return TransactionReads(connection)
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, *exc_info: *ExcInfo) -> None:
+        exc = exc_info[1]
         routed, self._routed = self._routed, None
         if routed is not None:
             await self._close_routed(routed, exc)

@@ -1,11 +1,10 @@
 """The SQLAlchemy unit of work: one pooled connection, committed only when told, always closed."""
 
-from types import TracebackType
 from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from shop.domain.unit_of_work import AbstractUnitOfWork, AlreadyOpen
+from shop.domain.unit_of_work import AbstractUnitOfWork, AlreadyOpen, ExcInfo
 from shop.infrastructure.connection_gate import ConnectionGate
 from shop.infrastructure.connection_health import is_connection_error
 from shop.infrastructure.connection_outcomes import raise_connect_failure, settle, translated
@@ -46,12 +45,8 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         self.orders = SqlAlchemyOrderRepository(writes)
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, *exc_info: *ExcInfo) -> None:
+        exc = exc_info[1]
         connection, self._connection = self._connection, None
         try:
             if connection is not None:

@@ -1,5 +1,6 @@
 """Orders: place, list, read, and move through pending -> paid -> shipped, or cancelled."""
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
@@ -19,11 +20,13 @@ from shop.domain.limits import (
     MAX_PAGE_SIZE,
 )
 from shop.domain.order_service import OrderService
-from shop.domain.orders import OrderStatus
+from shop.domain.orders import Order, OrderStatus
+from shop.domain.users import User
 
 router = APIRouter(prefix="/orders", tags=["orders"], generate_unique_id_function=operation_id)
 
 Orders = Annotated[OrderService, Depends(order_service)]
+MoveOrder = Callable[[OrderService, User, int], Awaitable[Order]]
 OrderId = Annotated[int, Path(ge=1, le=MAX_ID, description="The order's id.")]
 # Printable ASCII without spaces; the constraints sit on `str` so the schema shows them.
 KeyText = Annotated[
@@ -91,31 +94,33 @@ async def get_order(order_id: OrderId, caller: CurrentUser, orders: Orders) -> R
     return ORDER_JSON.response(order_out(await orders.get_order(caller, order_id)))
 
 
-@router.post(
-    "/{order_id}/pay",
-    response_model=ORDER_JSON.model,
-    responses=problem_responses(401, 403, 404, 409, 422, 503),
+# The moves through an order's states: POST /orders/{id}/<action>, answered with the order.
+_MOVES: tuple[tuple[str, MoveOrder, str, tuple[int, ...]], ...] = (
+    ("pay", OrderService.pay_order, "Its owner pays a pending order.", (403, 409)),
+    ("ship", OrderService.ship_order, "An admin ships a paid order.", (403, 409)),
+    (
+        "cancel",
+        OrderService.cancel_order,
+        "Its owner or an admin cancels a pending or paid order; its stock goes back.",
+        (409,),
+    ),
 )
-async def pay_order(order_id: OrderId, caller: CurrentUser, orders: Orders) -> Response:
-    """Its owner pays a pending order."""
-    return ORDER_JSON.response(order_out(await orders.pay_order(caller, order_id)))
 
 
-@router.post(
-    "/{order_id}/ship",
-    response_model=ORDER_JSON.model,
-    responses=problem_responses(401, 403, 404, 409, 422, 503),
-)
-async def ship_order(order_id: OrderId, caller: CurrentUser, orders: Orders) -> Response:
-    """An admin ships a paid order."""
-    return ORDER_JSON.response(order_out(await orders.ship_order(caller, order_id)))
+def _add_move(action: str, move: MoveOrder, description: str, statuses: tuple[int, ...]) -> None:
+    async def endpoint(order_id: OrderId, caller: CurrentUser, orders: Orders) -> Response:
+        return ORDER_JSON.response(order_out(await move(orders, caller, order_id)))
+
+    router.add_api_route(
+        f"/{{order_id}}/{action}",
+        endpoint,
+        methods=["POST"],
+        name=f"{action}_order",
+        description=description,
+        response_model=ORDER_JSON.model,
+        responses=problem_responses(*sorted({401, 404, 422, 503, *statuses})),
+    )
 
 
-@router.post(
-    "/{order_id}/cancel",
-    response_model=ORDER_JSON.model,
-    responses=problem_responses(401, 404, 409, 422, 503),
-)
-async def cancel_order(order_id: OrderId, caller: CurrentUser, orders: Orders) -> Response:
-    """Its owner or an admin cancels a pending or paid order; its stock goes back."""
-    return ORDER_JSON.response(order_out(await orders.cancel_order(caller, order_id)))
+for _move in _MOVES:
+    _add_move(*_move)

@@ -2,7 +2,7 @@
 `{"items": [...], "next_cursor": ...}`."""
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pydantic import ConfigDict, with_config
 
@@ -12,8 +12,17 @@ from shop.domain.pagination import Page
 Item = TypeVar("Item")
 Out = TypeVar("Out")
 
+
+def _wire_schema(schema: dict[str, Any]) -> None:
+    # The title would be the class's name, "Page" for every item type, and client generators
+    # name models by title (two models "Page"); untitled, they use the component's name,
+    # which pydantic makes one per item type (`Page_ProductOut_`).
+    del schema["title"]
+    schema["properties"]["next_cursor"]["examples"] = ["WyJpZCIsNDJd"]
+
+
 # One Page for the domain and the wire: its field docstrings are the OpenAPI descriptions.
-with_config(ConfigDict(use_attribute_docstrings=True))(Page)
+with_config(ConfigDict(use_attribute_docstrings=True, json_schema_extra=_wire_schema))(Page)
 
 
 def page_out(page: Page[Item], item_out: Callable[[Item], Out]) -> Page[Out]:

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Self
+from typing import Annotated
 
 from pydantic import (
     BaseModel,
@@ -10,7 +10,6 @@ from pydantic import (
     Field,
     GetJsonSchemaHandler,
     StringConstraints,
-    model_validator,
 )
 from pydantic.json_schema import JsonSchemaValue, SkipJsonSchema
 from pydantic_core import CoreSchema
@@ -26,6 +25,7 @@ from shop.api.schemas.fields import (
     PriceOut,
 )
 from shop.api.schemas.pages import page_json
+from shop.api.schemas.partial_updates import PartialUpdate
 from shop.domain.limits import MAX_DESCRIPTION_LENGTH, MAX_NAME_LENGTH, MAX_STOCK_QUANTITY
 from shop.domain.product_listing import ProductSortField
 from shop.domain.products import (
@@ -59,26 +59,16 @@ class ProductCreate(BaseModel):
         )
 
 
-class ProductUpdate(BaseModel):
-    """Any subset of the fields; `description` may be set to null, the others may not.
+class ProductUpdate(PartialUpdate):
+    """Any subset of the fields; `description` may be set to null, the others may not."""
 
-    Only the fields sent are read (`model_fields_set`), so the None defaults never leak out.
-    """
-
-    model_config = ConfigDict(extra="forbid")
+    NULLABLE = frozenset({"description"})
 
     # SkipJsonSchema: None is only the "not sent" default; the schema does not offer null.
     name: ProductName | SkipJsonSchema[None] = None
     description: Description | None = None
     price: PriceIn | SkipJsonSchema[None] = None
     quantity: StockQuantity | SkipJsonSchema[None] = None
-
-    @model_validator(mode="after")
-    def _only_description_is_nullable(self) -> Self:
-        for field in ("name", "price", "quantity"):
-            if field in self.model_fields_set and getattr(self, field) is None:
-                raise ValueError(f"{field} cannot be null")
-        return self
 
     def changes(self) -> ProductChanges:
         return ProductChanges(**self.model_dump(include=self.model_fields_set))

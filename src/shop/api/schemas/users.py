@@ -1,7 +1,7 @@
 """Users and tokens on the wire. A password or its hash is never part of a response."""
 
 from datetime import datetime
-from typing import Annotated, Literal, Self
+from typing import Annotated, Literal
 
 from pydantic import (
     BaseModel,
@@ -9,13 +9,13 @@ from pydantic import (
     Field,
     StrictBool,
     StringConstraints,
-    model_validator,
 )
 from pydantic.json_schema import SkipJsonSchema
 
 from shop.api.responses import JsonBody
 from shop.api.schemas.fields import domain_rule
 from shop.api.schemas.pages import page_json
+from shop.api.schemas.partial_updates import PartialUpdate
 from shop.domain.limits import MAX_EMAIL_LENGTH, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from shop.domain.users import USERNAME_PATTERN, Role, User, checked_email_address
 
@@ -49,11 +49,11 @@ class UserCreate(BaseModel):
     password: Password
 
 
-class UserUpdate(BaseModel):
+class UserUpdate(PartialUpdate):
     """Any of `username` and `password`; a new password needs `current_password`."""
 
     model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"dependentRequired": {"password": ["current_password"]}}
+        json_schema_extra={"dependentRequired": {"password": ["current_password"]}}
     )
 
     username: Username | SkipJsonSchema[None] = None
@@ -62,31 +62,15 @@ class UserUpdate(BaseModel):
         Annotated[str, Field(max_length=MAX_PASSWORD_LENGTH)] | SkipJsonSchema[None]
     ) = None
 
-    @model_validator(mode="after")
-    def _no_nulls(self) -> Self:
-        for field in self.model_fields_set:
-            if getattr(self, field) is None:
-                raise ValueError(f"{field} cannot be null")
-        return self
 
-
-class UserAdminUpdate(BaseModel):
+class UserAdminUpdate(PartialUpdate):
     """What an administrator may change about a user: any of `is_active` and `role`."""
-
-    model_config = ConfigDict(extra="forbid")
 
     # Strict: the schema says boolean, so 0, 1 and "no" are 422s, not a quiet guess.
     is_active: StrictBool | SkipJsonSchema[None] = Field(
         default=None, description="false ends every token of the user and refuses their logins."
     )
     role: Role | SkipJsonSchema[None] = None
-
-    @model_validator(mode="after")
-    def _no_nulls(self) -> Self:
-        for field in self.model_fields_set:
-            if getattr(self, field) is None:
-                raise ValueError(f"{field} cannot be null")
-        return self
 
 
 class UserOut(BaseModel):
