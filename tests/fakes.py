@@ -14,7 +14,7 @@ from shop.domain.orders import (
     Order,
     OrderStatus,
 )
-from shop.domain.product_listing import ProductFilter, ProductOrdering, ProductSortField, SortValue
+from shop.domain.product_listing import ProductFilter, ProductOrdering, ProductSortField, SortKey
 from shop.domain.products import NewProduct, Product, ProductInUse
 from shop.domain.read_side import AbstractReadSide
 from shop.domain.security import AccessToken, TokenSubject, Verification
@@ -42,13 +42,9 @@ class InMemoryProductReader:
         return None if found is None else replace(found)
 
     async def list_page(
-        self,
-        criteria: ProductFilter,
-        ordering: ProductOrdering,
-        after: tuple[SortValue, ...] | None,
-        limit: int,
+        self, criteria: ProductFilter, ordering: ProductOrdering, after: SortKey | None, limit: int
     ) -> list[Product]:
-        def key(p: Product) -> tuple[SortValue, ...]:
+        def key(p: Product) -> SortKey:
             if ordering.field is ProductSortField.ID:
                 return (p.id,)
             return (getattr(p, ordering.field), p.id)
@@ -179,11 +175,7 @@ class InMemoryOrderReader:
         return self.keys.get((user_id, key))
 
     async def list_page(
-        self,
-        user_id: int | None,
-        status: OrderStatus | None,
-        before_id: int | None,
-        limit: int,
+        self, user_id: int | None, status: OrderStatus | None, before_id: int | None, limit: int
     ) -> list[Order]:
         chosen = [
             o

@@ -36,10 +36,14 @@ order_service: Callable[[Request], Awaitable[OrderService]] = _from_container("o
 readiness_probe: Callable[[Request], Awaitable[ReadinessProbe]] = _from_container("readiness_probe")
 user_service: Callable[[Request], Awaitable[UserService]] = _from_container("user_service")
 
+Products = Annotated[ProductService, Depends(product_service)]
+Orders = Annotated[OrderService, Depends(order_service)]
+Users = Annotated[UserService, Depends(user_service)]
+
 
 async def current_user(
     token: Annotated[str | None, Depends(bearer_token)],
-    users: Annotated[UserService, Depends(user_service)],
+    users: Users,
 ) -> User:
     """The caller, from `Authorization: Bearer <token>`; 401 when absent or not valid."""
     if token is None:

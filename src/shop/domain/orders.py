@@ -220,11 +220,7 @@ class OrderReader(Protocol):
     async def idempotency_record(self, user_id: int, key: str) -> IdempotencyRecord | None: ...
 
     async def list_page(
-        self,
-        user_id: int | None,
-        status: OrderStatus | None,
-        before_id: int | None,
-        limit: int,
+        self, user_id: int | None, status: OrderStatus | None, before_id: int | None, limit: int
     ) -> list[Order]:
         """Up to `limit` orders, newest first, starting before `before_id`."""
         ...

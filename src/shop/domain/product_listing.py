@@ -22,6 +22,8 @@ class ProductSortField(StrEnum):
 
 
 SortValue: TypeAlias = int | str | Decimal | datetime
+SortKey: TypeAlias = tuple[SortValue, ...]
+"""A product's place in an ordering: its sort value (unless sorted by id), then its id."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +55,7 @@ class ProductOrdering:
         text = value.isoformat() if isinstance(value, datetime) else str(value)
         return [text, product.id]
 
-    def key_from(self, values: list[CursorValue]) -> tuple[SortValue, ...]:
+    def key_from(self, values: list[CursorValue]) -> SortKey:
         """Typed sort key from cursor values made by `key_of`, or InvalidCursor."""
         *head, last = values
         last_id = id_in_cursor(last)

@@ -13,7 +13,7 @@ from shop.domain.limits import (
     MAX_PRICE,
     MAX_STOCK_QUANTITY,
 )
-from shop.domain.product_listing import ProductFilter, ProductOrdering, SortValue
+from shop.domain.product_listing import ProductFilter, ProductOrdering, SortKey
 
 CENT = Decimal("0.01")
 
@@ -183,11 +183,7 @@ class ProductReader(Protocol):
     async def get(self, product_id: int) -> Product | None: ...
 
     async def list_page(
-        self,
-        criteria: ProductFilter,
-        ordering: ProductOrdering,
-        after: tuple[SortValue, ...] | None,
-        limit: int,
+        self, criteria: ProductFilter, ordering: ProductOrdering, after: SortKey | None, limit: int
     ) -> list[Product]:
         """Up to `limit` products in `ordering`, starting after the key `after`."""
         ...

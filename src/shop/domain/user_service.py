@@ -149,13 +149,12 @@ class UserService:
 
     async def get_user(self, actor: User, user_id: int) -> User:
         """Admins see anyone; a customer sees themself, and anyone else does not exist."""
-        if not actor.may_see(user_id):
-            raise UserNotFound(user_id)
-        async with self._reads as reads:
-            user = await reads.users.get(user_id)
-        if user is None:
-            raise UserNotFound(user_id)
-        return user
+        if actor.may_see(user_id):
+            async with self._reads as reads:
+                user = await reads.users.get(user_id)
+            if user is not None:
+                return user
+        raise UserNotFound(user_id)
 
     async def administer_user(
         self,

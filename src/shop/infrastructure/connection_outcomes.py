@@ -31,6 +31,15 @@ def raise_connect_failure(error: BaseException, gate: ConnectionGate) -> NoRetur
     raise error
 
 
+def raise_close_failure(
+    error: Exception, block_error: BaseException | None, gate: ConnectionGate
+) -> None:
+    """Re-raise a failure to close, in the shop's words, unless the block using the connection
+    failed already: its own error says more, and is the one raised."""
+    if block_error is None:
+        raise translated(error, gate) from error
+
+
 def settle(exc: BaseException | None, gate: ConnectionGate) -> None:
     """After a use: the gate learns whether the database answered; a lost one is a 503."""
     if exc is None or isinstance(exc, DomainError):

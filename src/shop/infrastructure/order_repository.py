@@ -177,11 +177,7 @@ class SqlAlchemyOrderReader:
         )
 
     async def list_page(
-        self,
-        user_id: int | None,
-        status: OrderStatus | None,
-        before_id: int | None,
-        limit: int,
+        self, user_id: int | None, status: OrderStatus | None, before_id: int | None, limit: int
     ) -> list[Order]:
         values: dict[str, Any] = {"limit": limit}
         if user_id is not None:

@@ -18,7 +18,7 @@ from sqlalchemy import (
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects.postgresql import array
 
-from shop.domain.product_listing import ProductFilter, ProductOrdering, SortValue
+from shop.domain.product_listing import ProductFilter, ProductOrdering, SortKey
 from shop.domain.products import NewProduct, Product, ProductInUse
 from shop.infrastructure.statements import Fields, Query, Reads, Writes
 from shop.infrastructure.tables import products
@@ -134,11 +134,7 @@ class SqlAlchemyProductReader:
         return None if row is None else product_from_row(row)
 
     async def list_page(
-        self,
-        criteria: ProductFilter,
-        ordering: ProductOrdering,
-        after: tuple[SortValue, ...] | None,
-        limit: int,
+        self, criteria: ProductFilter, ordering: ProductOrdering, after: SortKey | None, limit: int
     ) -> list[Product]:
         values = _listing_values(criteria)
         for i, value in enumerate(after or ()):

@@ -23,7 +23,11 @@ from shop.domain.read_side import AbstractReadSide
 from shop.domain.unit_of_work import AlreadyOpen, ExcInfo
 from shop.infrastructure.connection_gate import ConnectionGate
 from shop.infrastructure.connection_health import is_connection_error
-from shop.infrastructure.connection_outcomes import raise_connect_failure, settle, translated
+from shop.infrastructure.connection_outcomes import (
+    raise_close_failure,
+    raise_connect_failure,
+    settle,
+)
 from shop.infrastructure.engine import give_back
 from shop.infrastructure.order_repository import SqlAlchemyOrderReader
 from shop.infrastructure.product_repository import SqlAlchemyProductReader
@@ -104,8 +108,7 @@ class SqlAlchemyReadSide(AbstractReadSide):
         try:
             await self._close(exc)
         except Exception as close_error:
-            if exc is None:
-                raise translated(close_error, self._gate) from close_error
+            raise_close_failure(close_error, exc, self._gate)
         finally:
             self._gate.leave()
         settle(exc, self._gate)
@@ -115,8 +118,7 @@ class SqlAlchemyReadSide(AbstractReadSide):
         try:
             await routed.close(exc)
         except Exception as close_error:
-            if exc is None:
-                raise translated(close_error, gate) from close_error
+            raise_close_failure(close_error, exc, gate)
         settle(exc, gate)
 
     async def _close(self, exc: BaseException | None) -> None:

@@ -7,7 +7,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from shop.domain.unit_of_work import AbstractUnitOfWork, AlreadyOpen, ExcInfo
 from shop.infrastructure.connection_gate import ConnectionGate
 from shop.infrastructure.connection_health import is_connection_error
-from shop.infrastructure.connection_outcomes import raise_connect_failure, settle, translated
+from shop.infrastructure.connection_outcomes import (
+    raise_close_failure,
+    raise_connect_failure,
+    settle,
+)
 from shop.infrastructure.order_repository import SqlAlchemyOrderRepository
 from shop.infrastructure.product_repository import SqlAlchemyProductRepository
 from shop.infrastructure.statements import Writes
@@ -57,8 +61,7 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
                 # Closing rolls back whatever was not committed and returns the connection.
                 await connection.close()
         except Exception as close_error:
-            if exc is None:
-                raise translated(close_error, self._gate) from close_error
+            raise_close_failure(close_error, exc, self._gate)
         finally:
             self._gate.leave()
         settle(exc, self._gate)

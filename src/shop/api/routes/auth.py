@@ -2,15 +2,14 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Response
+from fastapi import Form, Response
 
-from shop.api.dependencies import ClientAddress, user_service
-from shop.api.openapi import operation_id
+from shop.api.dependencies import ClientAddress, Users
 from shop.api.problems import problem_responses
+from shop.api.routes import resource_router
 from shop.api.schemas.users import TOKEN_JSON, LoginForm, TokenOut
-from shop.domain.user_service import UserService
 
-router = APIRouter(prefix="/auth", tags=["auth"], generate_unique_id_function=operation_id)
+router = resource_router("auth")
 
 
 @router.post(
@@ -18,7 +17,7 @@ router = APIRouter(prefix="/auth", tags=["auth"], generate_unique_id_function=op
 )
 async def issue_token(
     form: Annotated[LoginForm, Form()],
-    users: Annotated[UserService, Depends(user_service)],
+    users: Users,
     client: ClientAddress,
 ) -> Response:
     """Log in. A wrong e-mail, a wrong password and a deactivated user get the same 401.

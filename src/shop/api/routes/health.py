@@ -2,17 +2,17 @@
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from shop.api.dependencies import readiness_probe
-from shop.api.openapi import operation_id
 from shop.api.problems import problem_response, problem_responses
 from shop.api.responses import JsonBody
+from shop.api.routes import resource_router
 from shop.domain.readiness import ReadinessProbe
 
-router = APIRouter(prefix="/health", tags=["health"], generate_unique_id_function=operation_id)
+router = resource_router("health")
 
 
 class Live(BaseModel):

@@ -3,19 +3,18 @@
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+from fastapi import Header, Query, Request, Response
 from pydantic import StringConstraints
 from pydantic.json_schema import SkipJsonSchema
 
-from shop.api.dependencies import CurrentUser, order_service
-from shop.api.openapi import operation_id
+from shop.api.dependencies import CurrentUser, Orders
 from shop.api.problems import problem_responses
-from shop.api.schemas.fields import Cursor, Id
+from shop.api.routes import resource_router
+from shop.api.schemas.fields import Cursor, Id, id_in_path
 from shop.api.schemas.orders import ORDER_JSON, ORDER_PAGE_JSON, OrderCreate, OrderOut, order_out
 from shop.api.schemas.pages import page_out
 from shop.domain.limits import (
     DEFAULT_PAGE_SIZE,
-    MAX_ID,
     MAX_IDEMPOTENCY_KEY_LENGTH,
     MAX_PAGE_SIZE,
 )
@@ -23,11 +22,10 @@ from shop.domain.order_service import OrderService
 from shop.domain.orders import Order, OrderStatus
 from shop.domain.users import User
 
-router = APIRouter(prefix="/orders", tags=["orders"], generate_unique_id_function=operation_id)
+router = resource_router("orders")
 
-Orders = Annotated[OrderService, Depends(order_service)]
 MoveOrder = Callable[[OrderService, User, int], Awaitable[Order]]
-OrderId = Annotated[int, Path(ge=1, le=MAX_ID, description="The order's id.")]
+OrderId = Annotated[int, id_in_path("order")]
 # Printable ASCII without spaces; the constraints sit on `str` so the schema shows them.
 KeyText = Annotated[
     str,

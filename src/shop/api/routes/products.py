@@ -2,15 +2,15 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+from fastapi import Header, Query, Request, Response
 from pydantic import StringConstraints
 from pydantic.json_schema import SkipJsonSchema
 
-from shop.api.dependencies import CurrentUser, product_service
+from shop.api.dependencies import CurrentUser, Products
 from shop.api.etags import etag_of, matches_if_none_match, versions_in_if_match
-from shop.api.openapi import operation_id
 from shop.api.problems import problem_responses
-from shop.api.schemas.fields import Cursor, PriceIn
+from shop.api.routes import resource_router
+from shop.api.schemas.fields import Cursor, PriceIn, id_in_path
 from shop.api.schemas.pages import page_out
 from shop.api.schemas.products import (
     PRODUCT_JSON,
@@ -21,14 +21,12 @@ from shop.api.schemas.products import (
     SearchText,
     product_out,
 )
-from shop.domain.limits import DEFAULT_PAGE_SIZE, MAX_ID, MAX_PAGE_SIZE
+from shop.domain.limits import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from shop.domain.product_listing import ProductFilter, ProductOrdering
-from shop.domain.product_service import ProductService
 
-router = APIRouter(prefix="/products", tags=["products"], generate_unique_id_function=operation_id)
+router = resource_router("products")
 
-Products = Annotated[ProductService, Depends(product_service)]
-ProductId = Annotated[int, Path(ge=1, le=MAX_ID, description="The product's id.")]
+ProductId = Annotated[int, id_in_path("product")]
 PriceBound = Annotated[PriceIn | None, Query()]
 DEFAULT_SORT = ProductSort(str(ProductOrdering()))
 

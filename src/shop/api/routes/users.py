@@ -2,12 +2,12 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import Query, Request, Response
 
-from shop.api.dependencies import ClientAddress, CurrentUser, user_service
-from shop.api.openapi import operation_id
+from shop.api.dependencies import ClientAddress, CurrentUser, Users
 from shop.api.problems import problem_responses
-from shop.api.schemas.fields import Cursor
+from shop.api.routes import resource_router
+from shop.api.schemas.fields import Cursor, id_in_path
 from shop.api.schemas.pages import page_out
 from shop.api.schemas.users import (
     USER_JSON,
@@ -17,13 +17,11 @@ from shop.api.schemas.users import (
     UserUpdate,
     user_out,
 )
-from shop.domain.limits import DEFAULT_PAGE_SIZE, MAX_ID, MAX_PAGE_SIZE
-from shop.domain.user_service import UserService
+from shop.domain.limits import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
-router = APIRouter(prefix="/users", tags=["users"], generate_unique_id_function=operation_id)
+router = resource_router("users")
 
-Users = Annotated[UserService, Depends(user_service)]
-UserId = Annotated[int, Path(ge=1, le=MAX_ID, description="The user's id.")]
+UserId = Annotated[int, id_in_path("user")]
 
 
 @router.post(

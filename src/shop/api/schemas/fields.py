@@ -9,6 +9,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Annotated, Any
 
+from fastapi import Path
 from pydantic import (
     AfterValidator,
     BeforeValidator,
@@ -50,6 +51,12 @@ JSON_INTEGER = BeforeValidator(_json_integer)
 """Put last in an `Annotated` int of a JSON body, after its bounds (so the schema shows them)."""
 
 Id = Annotated[int, Field(ge=1, le=MAX_ID, examples=[42])]
+
+
+def id_in_path(entity: str) -> Any:
+    """The `{id}` path parameter of an `entity`: `Annotated[int, id_in_path("order")]`."""
+    return Path(ge=1, le=MAX_ID, description=f"The {entity}'s id.")
+
 
 PRICE_TEXT = r"^(0|[1-9][0-9]{0,9})(\.[0-9]{1,2})?$"
 # Exact by construction: a decimal string, or a whole number. A JSON number with cents

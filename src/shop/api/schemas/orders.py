@@ -6,6 +6,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 
 from shop.api.responses import JsonBody
+from shop.api.schemas.entity_fields import out_of
 from shop.api.schemas.fields import JSON_INTEGER, PriceOut
 from shop.api.schemas.pages import page_json
 from shop.domain.limits import MAX_ID, MAX_LINE_QUANTITY, MAX_LINES
@@ -54,25 +55,7 @@ class OrderOut(BaseModel):
 
 
 def order_out(order: Order) -> OrderOut:
-    # model_construct: the entity already holds the domain's checked values.
-    return OrderOut.model_construct(
-        id=order.id,
-        user_id=order.user_id,
-        status=order.status,
-        items=[
-            OrderLineOut.model_construct(
-                product_id=line.product_id,
-                product_name=line.product_name,
-                quantity=line.quantity,
-                unit_price=line.unit_price,
-                line_total=line.line_total,
-            )
-            for line in order.lines
-        ],
-        total=order.total,
-        created_at=order.created_at,
-        updated_at=order.updated_at,
-    )
+    return out_of(OrderOut, order, items=[out_of(OrderLineOut, line) for line in order.lines])
 
 
 ORDER_JSON: JsonBody[OrderOut] = JsonBody(OrderOut)

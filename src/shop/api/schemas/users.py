@@ -13,6 +13,7 @@ from pydantic import (
 from pydantic.json_schema import SkipJsonSchema
 
 from shop.api.responses import JsonBody
+from shop.api.schemas.entity_fields import out_of
 from shop.api.schemas.fields import domain_rule
 from shop.api.schemas.pages import page_json
 from shop.api.schemas.partial_updates import PartialUpdate
@@ -83,15 +84,7 @@ class UserOut(BaseModel):
 
 
 def user_out(user: User) -> UserOut:
-    # model_construct: the entity already holds the domain's checked values.
-    return UserOut.model_construct(
-        id=user.id,
-        email=user.email,
-        username=user.username,
-        role=user.role,
-        is_active=user.is_active,
-        created_at=user.created_at,
-    )
+    return out_of(UserOut, user)
 
 
 class LoginForm(BaseModel):
