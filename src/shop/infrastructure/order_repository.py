@@ -14,7 +14,7 @@ from shop.domain.orders import (
     OrderLine,
     OrderStatus,
 )
-from shop.infrastructure.statements import Fields, Query, Reads, Writes
+from shop.infrastructure.statements import Fields, Query, Runner, RunsStatements, Writes
 from shop.infrastructure.tables import idempotency_keys, order_items, orders
 
 _UNIQUE_VIOLATION = "23505"
@@ -157,23 +157,19 @@ _LISTING = Query(_listing)
 _IDEMPOTENCY_RECORD = Query(_idempotency_record)
 
 
-class SqlAlchemyOrderReader:
+def _record_from_row(fields: Fields) -> IdempotencyRecord:
+    return IdempotencyRecord(fields["request_fingerprint"], fields["order_id"])
+
+
+class SqlAlchemyOrderReader(RunsStatements[Runner]):
     """The read side's orders: looking up, listing, and the idempotency keys behind them."""
 
-    def __init__(self, statements: Reads) -> None:
-        self._statements = statements
-
     async def get(self, order_id: int) -> Order | None:
-        return await self._one(False, order_id)
-
-    async def _one(self, lock: bool, order_id: int) -> Order | None:
-        row = await self._statements.row(_BY_ID.shaped(lock), order_id=order_id)
-        return None if row is None else order_from_row(row)
+        return await self._statements.one(_BY_ID.shaped(False), order_from_row, order_id=order_id)
 
     async def idempotency_record(self, user_id: int, key: str) -> IdempotencyRecord | None:
-        row = await self._statements.row(_IDEMPOTENCY_RECORD.shaped(), user_id=user_id, key=key)
-        return (
-            None if row is None else IdempotencyRecord(row["request_fingerprint"], row["order_id"])
+        return await self._statements.one(
+            _IDEMPOTENCY_RECORD.shaped(), _record_from_row, user_id=user_id, key=key
         )
 
     async def list_page(
@@ -191,15 +187,11 @@ class SqlAlchemyOrderReader:
         return [order_from_row(row) for row in rows]
 
 
-class SqlAlchemyOrderRepository(SqlAlchemyOrderReader):
+class SqlAlchemyOrderRepository(SqlAlchemyOrderReader[Writes]):
     """The write side's orders: the reads, and locking and writing in the unit's transaction."""
 
-    def __init__(self, statements: Writes) -> None:
-        super().__init__(statements)
-        self._writes = statements
-
     async def get_for_update(self, order_id: int) -> Order | None:
-        return await self._one(True, order_id)
+        return await self._statements.one(_BY_ID.shaped(True), order_from_row, order_id=order_id)
 
     async def add(
         self, new: NewOrder, idempotency_key: str | None, request_fingerprint: str | None
@@ -217,7 +209,7 @@ class SqlAlchemyOrderRepository(SqlAlchemyOrderReader):
         if with_key:
             values |= {"key": idempotency_key, "fingerprint": request_fingerprint}
         try:
-            inserted = await self._writes.execute(_PLACING[with_key], values)
+            inserted = await self._statements.execute(_PLACING[with_key], values)
         except sa_exc.IntegrityError as error:
             if with_key and getattr(error.orig, "sqlstate", None) == _UNIQUE_VIOLATION:
                 raise IdempotentRequestInProgress from None
@@ -234,4 +226,4 @@ class SqlAlchemyOrderRepository(SqlAlchemyOrderReader):
             .values(status=order.status.value, updated_at=func.now())
             .returning(orders.c.updated_at)
         )
-        order.updated_at = (await self._writes.execute(statement)).scalar_one()
+        order.updated_at = (await self._statements.execute(statement)).scalar_one()

@@ -20,7 +20,7 @@ from sqlalchemy.dialects.postgresql import array
 
 from shop.domain.product_listing import ProductFilter, ProductOrdering, SortKey
 from shop.domain.products import NewProduct, Product, ProductInUse
-from shop.infrastructure.statements import Fields, Query, Reads, Writes
+from shop.infrastructure.statements import Fields, Query, Runner, RunsStatements, Writes
 from shop.infrastructure.tables import products
 
 _FOREIGN_KEY_VIOLATION = "23503"
@@ -120,18 +120,13 @@ def _listing_values(criteria: ProductFilter) -> dict[str, Any]:
     return values
 
 
-class SqlAlchemyProductReader:
+class SqlAlchemyProductReader(RunsStatements[Runner]):
     """The read side's products: looking up and listing."""
 
-    def __init__(self, statements: Reads) -> None:
-        self._statements = statements
-
     async def get(self, product_id: int) -> Product | None:
-        return await self._one(False, product_id)
-
-    async def _one(self, lock: bool, product_id: int) -> Product | None:
-        row = await self._statements.row(_BY_ID.shaped(lock), product_id=product_id)
-        return None if row is None else product_from_row(row)
+        return await self._statements.one(
+            _BY_ID.shaped(False), product_from_row, product_id=product_id
+        )
 
     async def list_page(
         self, criteria: ProductFilter, ordering: ProductOrdering, after: SortKey | None, limit: int
@@ -144,15 +139,13 @@ class SqlAlchemyProductReader:
         return [product_from_row(row) for row in rows]
 
 
-class SqlAlchemyProductRepository(SqlAlchemyProductReader):
+class SqlAlchemyProductRepository(SqlAlchemyProductReader[Writes]):
     """The write side's products: the reads, and locking and writing in the unit's transaction."""
 
-    def __init__(self, statements: Writes) -> None:
-        super().__init__(statements)
-        self._writes = statements
-
     async def get_for_update(self, product_id: int) -> Product | None:
-        return await self._one(True, product_id)
+        return await self._statements.one(
+            _BY_ID.shaped(True), product_from_row, product_id=product_id
+        )
 
     async def lock_many(self, product_ids: list[int]) -> list[Product]:
         statement = (
@@ -161,7 +154,7 @@ class SqlAlchemyProductRepository(SqlAlchemyProductReader):
             .order_by(products.c.id)
             .with_for_update()
         )
-        result = await self._writes.execute(statement)
+        result = await self._statements.execute(statement)
         return [product_from_row(row) for row in result.mappings()]
 
     async def save_stock(self, changed: list[Product]) -> None:
@@ -183,7 +176,7 @@ class SqlAlchemyProductRepository(SqlAlchemyProductReader):
             .returning(products.c.id, products.c.version, products.c.updated_at)
         )
         by_id = {p.id: p for p in changed}
-        for product_id, version, updated_at in await self._writes.execute(statement):
+        for product_id, version, updated_at in await self._statements.execute(statement):
             by_id[product_id].version, by_id[product_id].updated_at = version, updated_at
 
     async def add(self, new: NewProduct) -> Product:
@@ -197,7 +190,7 @@ class SqlAlchemyProductRepository(SqlAlchemyProductReader):
             )
             .returning(*products.c)
         )
-        return product_from_row((await self._writes.execute(statement)).mappings().one())
+        return product_from_row((await self._statements.execute(statement)).mappings().one())
 
     async def save(self, product: Product) -> None:
         statement = (
@@ -213,12 +206,12 @@ class SqlAlchemyProductRepository(SqlAlchemyProductReader):
             )
             .returning(products.c.version, products.c.updated_at)
         )
-        product.version, product.updated_at = (await self._writes.execute(statement)).one()
+        product.version, product.updated_at = (await self._statements.execute(statement)).one()
 
     async def remove(self, product_id: int) -> bool:
         statement = delete(products).where(products.c.id == product_id).returning(products.c.id)
         try:
-            deleted = (await self._writes.execute(statement)).one_or_none()
+            deleted = (await self._statements.execute(statement)).one_or_none()
         except sa_exc.IntegrityError as error:
             if getattr(error.orig, "sqlstate", None) == _FOREIGN_KEY_VIOLATION:
                 raise ProductInUse(product_id) from None

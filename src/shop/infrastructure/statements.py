@@ -17,7 +17,7 @@ through SQLAlchemy, inside its transaction.
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeAlias, TypeVarTuple
+from typing import Any, Generic, TypeAlias, TypeVar, TypeVarTuple
 
 from sqlalchemy import CursorResult, Executable, Select
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
@@ -35,6 +35,7 @@ Written: TypeAlias = CursorResult[*tuple[Any, ...]]
 Processor: TypeAlias = Callable[[Any], Any] | None
 
 Shape = TypeVarTuple("Shape")
+T = TypeVar("T")
 
 
 @dataclass(slots=True)
@@ -92,9 +93,10 @@ class Reads(ABC):
             raise WriteOnReadSide("the read side cannot lock rows; use a unit of work")
         return await self._fetch(read, values)
 
-    async def row(self, read: Prepared, **values: Any) -> Fields | None:
+    async def one(self, read: Prepared, entity: Callable[[Fields], T], **values: Any) -> T | None:
+        """The first row of `read` as `entity` makes it, or None when there is none."""
         found = await self.rows(read, **values)
-        return found[0] if found else None
+        return entity(found[0]) if found else None
 
     def _may_lock(self) -> bool:
         return False
@@ -164,3 +166,14 @@ class Writes(TransactionReads):
     async def execute(self, statement: Executable, parameters: Parameters = None) -> Written:
         """Run a write (or a locking read built on the spot) in the unit's transaction."""
         return await self._connection.execute(statement, parameters)
+
+
+Runner = TypeVar("Runner", bound=Reads)
+
+
+class RunsStatements(Generic[Runner]):
+    """A reader or repository: it runs its statements through its side's `Reads` (`Writes`,
+    which may also lock and write, on the write side)."""
+
+    def __init__(self, statements: Runner) -> None:
+        self._statements = statements

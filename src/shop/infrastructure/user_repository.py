@@ -6,7 +6,7 @@ from sqlalchemy import Select, bindparam, func, insert, select, update
 from sqlalchemy import exc as sa_exc
 
 from shop.domain.users import EmailTaken, NewUser, Role, User, UsernameTaken
-from shop.infrastructure.statements import Fields, Query, Reads, Writes
+from shop.infrastructure.statements import Fields, Query, Runner, RunsStatements, Writes
 from shop.infrastructure.tables import users
 
 _UNIQUE_VIOLATION = "23505"
@@ -57,20 +57,15 @@ _BY_EMAIL = Query(_by_email)
 _LISTING = Query(_listing)
 
 
-class SqlAlchemyUserReader:
+class SqlAlchemyUserReader(RunsStatements[Runner]):
     """The read side's users."""
-
-    def __init__(self, statements: Reads) -> None:
-        self._statements = statements
 
     async def get(self, user_id: int) -> User | None:
         # Every authenticated request asks this, so it takes the statement runner's fast path.
-        row = await self._statements.row(_BY_ID.shaped(False), user_id=user_id)
-        return None if row is None else user_from_row(row)
+        return await self._statements.one(_BY_ID.shaped(False), user_from_row, user_id=user_id)
 
     async def get_by_email(self, email: str) -> User | None:
-        row = await self._statements.row(_BY_EMAIL.shaped(), email=email.lower())
-        return None if row is None else user_from_row(row)
+        return await self._statements.one(_BY_EMAIL.shaped(), user_from_row, email=email.lower())
 
     async def list_page(self, after_id: int | None, limit: int) -> list[User]:
         after = after_id is not None
@@ -79,16 +74,11 @@ class SqlAlchemyUserReader:
         return [user_from_row(row) for row in rows]
 
 
-class SqlAlchemyUserRepository(SqlAlchemyUserReader):
+class SqlAlchemyUserRepository(SqlAlchemyUserReader[Writes]):
     """The write side's users: the reads, and writing in the unit's transaction."""
 
-    def __init__(self, statements: Writes) -> None:
-        super().__init__(statements)
-        self._writes = statements
-
     async def get_for_update(self, user_id: int) -> User | None:
-        row = await self._writes.row(_BY_ID.shaped(True), user_id=user_id)
-        return None if row is None else user_from_row(row)
+        return await self._statements.one(_BY_ID.shaped(True), user_from_row, user_id=user_id)
 
     async def add(self, new: NewUser) -> User:
         statement = (
@@ -102,7 +92,7 @@ class SqlAlchemyUserRepository(SqlAlchemyUserReader):
             .returning(*users.c)
         )
         try:
-            row = (await self._writes.execute(statement)).mappings().one()
+            row = (await self._statements.execute(statement)).mappings().one()
         except sa_exc.IntegrityError as error:
             raise _taken(error) from None
         return user_from_row(row)
@@ -120,6 +110,6 @@ class SqlAlchemyUserRepository(SqlAlchemyUserReader):
             )
         )
         try:
-            await self._writes.execute(statement)
+            await self._statements.execute(statement)
         except sa_exc.IntegrityError as error:
             raise _taken(error) from None

@@ -10,13 +10,12 @@ from pydantic.json_schema import SkipJsonSchema
 from shop.api.dependencies import CurrentUser, Orders
 from shop.api.problems import problem_responses
 from shop.api.routes import resource_router
-from shop.api.schemas.fields import Cursor, Id, id_in_path
+from shop.api.schemas.fields import Id, id_in_path
 from shop.api.schemas.orders import ORDER_JSON, ORDER_PAGE_JSON, OrderCreate, OrderOut, order_out
-from shop.api.schemas.pages import page_out
+from shop.api.schemas.pages import PageCursor, PageSize, page_out
 from shop.domain.limits import (
     DEFAULT_PAGE_SIZE,
     MAX_IDEMPOTENCY_KEY_LENGTH,
-    MAX_PAGE_SIZE,
 )
 from shop.domain.order_service import OrderService
 from shop.domain.orders import Order, OrderStatus
@@ -75,8 +74,8 @@ async def place_order(
 async def list_orders(
     caller: CurrentUser,
     orders: Orders,
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
-    cursor: Annotated[Cursor | None, Query()] = None,
+    limit: PageSize = DEFAULT_PAGE_SIZE,
+    cursor: PageCursor = None,
     status: OrderStatus | None = None,
     user_id: Annotated[Id | None, Query(description="Admins: only this user's orders.")] = None,
 ) -> Response:

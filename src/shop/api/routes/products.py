@@ -10,8 +10,8 @@ from shop.api.dependencies import CurrentUser, Products
 from shop.api.etags import etag_of, matches_if_none_match, versions_in_if_match
 from shop.api.problems import problem_responses
 from shop.api.routes import resource_router
-from shop.api.schemas.fields import Cursor, PriceIn, id_in_path
-from shop.api.schemas.pages import page_out
+from shop.api.schemas.fields import PriceIn, id_in_path
+from shop.api.schemas.pages import PageCursor, PageSize, page_out
 from shop.api.schemas.products import (
     PRODUCT_JSON,
     PRODUCT_PAGE_JSON,
@@ -21,7 +21,7 @@ from shop.api.schemas.products import (
     SearchText,
     product_out,
 )
-from shop.domain.limits import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from shop.domain.limits import DEFAULT_PAGE_SIZE
 from shop.domain.product_listing import ProductFilter, ProductOrdering
 
 router = resource_router("products")
@@ -46,8 +46,8 @@ _ETAG_HEADER = {"ETag": {"description": "The product's version.", "schema": {"ty
 @router.get("", response_model=PRODUCT_PAGE_JSON.model, responses=problem_responses(422, 503))
 async def list_products(
     service: Products,
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
-    cursor: Annotated[Cursor | None, Query()] = None,
+    limit: PageSize = DEFAULT_PAGE_SIZE,
+    cursor: PageCursor = None,
     q: Annotated[
         SearchText | None, Query(description="Case-insensitive search in the name.")
     ] = None,

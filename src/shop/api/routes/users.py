@@ -2,13 +2,13 @@
 
 from typing import Annotated
 
-from fastapi import Query, Request, Response
+from fastapi import Request, Response
 
 from shop.api.dependencies import ClientAddress, CurrentUser, Users
 from shop.api.problems import problem_responses
 from shop.api.routes import resource_router
-from shop.api.schemas.fields import Cursor, id_in_path
-from shop.api.schemas.pages import page_out
+from shop.api.schemas.fields import id_in_path
+from shop.api.schemas.pages import PageCursor, PageSize, page_out
 from shop.api.schemas.users import (
     USER_JSON,
     USER_PAGE_JSON,
@@ -17,7 +17,7 @@ from shop.api.schemas.users import (
     UserUpdate,
     user_out,
 )
-from shop.domain.limits import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from shop.domain.limits import DEFAULT_PAGE_SIZE
 
 router = resource_router("users")
 
@@ -62,8 +62,8 @@ async def update_current_user(body: UserUpdate, caller: CurrentUser, users: User
 async def list_users(
     caller: CurrentUser,
     users: Users,
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
-    cursor: Annotated[Cursor | None, Query()] = None,
+    limit: PageSize = DEFAULT_PAGE_SIZE,
+    cursor: PageCursor = None,
 ) -> Response:
     """Every user, in id order (admins only)."""
     page = await users.list_users(caller, limit, cursor)

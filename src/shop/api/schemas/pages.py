@@ -2,12 +2,20 @@
 `{"items": [...], "next_cursor": ...}`."""
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
+from fastapi import Query
 from pydantic import ConfigDict, with_config
 
 from shop.api.responses import JsonBody
+from shop.api.schemas.fields import Cursor
+from shop.domain.limits import MAX_PAGE_SIZE
 from shop.domain.pagination import Page
+
+PageSize = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)]
+"""The `limit` of a list route; its default is `DEFAULT_PAGE_SIZE`."""
+PageCursor = Annotated[Cursor | None, Query()]
+"""The `cursor` of a list route: where the page starts, or the first page when absent."""
 
 Item = TypeVar("Item")
 Out = TypeVar("Out")
