@@ -14,10 +14,9 @@ from shop.domain.orders import (
     OrderLine,
     OrderStatus,
 )
+from shop.infrastructure.refused_writes import UNIQUE_VIOLATION, violates
 from shop.infrastructure.statements import Fields, Query, Runner, RunsStatements, Writes
 from shop.infrastructure.tables import idempotency_keys, order_items, orders
-
-_UNIQUE_VIOLATION = "23505"
 
 
 def _placing(with_key: bool) -> Select[Any]:
@@ -211,7 +210,7 @@ class SqlAlchemyOrderRepository(SqlAlchemyOrderReader[Writes]):
         try:
             inserted = await self._statements.execute(_PLACING[with_key], values)
         except sa_exc.IntegrityError as error:
-            if with_key and getattr(error.orig, "sqlstate", None) == _UNIQUE_VIOLATION:
+            if with_key and violates(error, UNIQUE_VIOLATION):
                 raise IdempotentRequestInProgress from None
             raise
         order_id, status, created_at, updated_at = inserted.one()

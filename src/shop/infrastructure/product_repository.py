@@ -20,10 +20,9 @@ from sqlalchemy.dialects.postgresql import array
 
 from shop.domain.product_listing import ProductFilter, ProductOrdering, SortKey
 from shop.domain.products import NewProduct, Product, ProductInUse
+from shop.infrastructure.refused_writes import FOREIGN_KEY_VIOLATION, violates
 from shop.infrastructure.statements import Fields, Query, Runner, RunsStatements, Writes
 from shop.infrastructure.tables import products
-
-_FOREIGN_KEY_VIOLATION = "23503"
 
 
 def product_from_row(row: Fields) -> Product:
@@ -213,7 +212,7 @@ class SqlAlchemyProductRepository(SqlAlchemyProductReader[Writes]):
         try:
             deleted = (await self._statements.execute(statement)).one_or_none()
         except sa_exc.IntegrityError as error:
-            if getattr(error.orig, "sqlstate", None) == _FOREIGN_KEY_VIOLATION:
+            if violates(error, FOREIGN_KEY_VIOLATION):
                 raise ProductInUse(product_id) from None
             raise
         return deleted is not None

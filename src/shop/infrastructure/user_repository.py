@@ -6,10 +6,9 @@ from sqlalchemy import Select, bindparam, func, insert, select, update
 from sqlalchemy import exc as sa_exc
 
 from shop.domain.users import EmailTaken, NewUser, Role, User, UsernameTaken
+from shop.infrastructure.refused_writes import UNIQUE_VIOLATION, violates
 from shop.infrastructure.statements import Fields, Query, Runner, RunsStatements, Writes
 from shop.infrastructure.tables import users
-
-_UNIQUE_VIOLATION = "23505"
 
 
 def user_from_row(fields: Fields) -> User:
@@ -27,10 +26,9 @@ def user_from_row(fields: Fields) -> User:
 
 def _taken(error: sa_exc.IntegrityError) -> Exception:
     """The domain's word for a unique violation, by the constraint that was hit."""
-    orig = error.orig
-    if getattr(orig, "sqlstate", None) != _UNIQUE_VIOLATION:
+    if not violates(error, UNIQUE_VIOLATION):
         return error
-    constraint = getattr(getattr(orig, "__cause__", None), "constraint_name", None) or ""
+    constraint = getattr(getattr(error.orig, "__cause__", None), "constraint_name", None) or ""
     if "email" in constraint:
         return EmailTaken()
     if "username" in constraint:
