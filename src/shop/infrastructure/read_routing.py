@@ -41,6 +41,10 @@ class ReadRouting:
         self.primary = ReadServer(PRIMARY, primary, gate)
         self._replicas = replicas
 
+    def __bool__(self) -> bool:
+        """Whether there is a replica to route to at all."""
+        return bool(self._replicas)
+
     async def server(self) -> ReadServer:
         """A replica for a request that may read from one and whose token it replayed."""
         scope = consistency.current()
@@ -49,13 +53,6 @@ class ReadRouting:
             if replica is not None:
                 return ReadServer(replica.name, replica.engine, replica.gate, replica)
         return self.primary
-
-
-def routing_if_replicas(
-    primary: AsyncEngine, gate: ConnectionGate, replicas: ReplicaSet
-) -> ReadRouting | None:
-    """Routing for the read side, or None (every read on the primary, as without it)."""
-    return ReadRouting(primary, gate, replicas) if replicas else None
 
 
 def _recovery_conflict(error: BaseException) -> bool:

@@ -49,8 +49,8 @@ class SqlAlchemyReadSide(AbstractReadSide):
         on_driver: bool = True,
         routing: ReadRouting | None = None,
     ) -> None:
-        # Behind PgBouncer (not on the driver) reads stay on the primary.
-        self._routing = routing if on_driver else None
+        # Without replicas, or behind PgBouncer (not on the driver), reads stay on the primary.
+        self._routing = routing if on_driver and routing else None
         self._routed: RoutedReads | None = None
         self._engine_for_use = engine_for_use
         self._gate = gate
