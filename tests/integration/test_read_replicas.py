@@ -216,3 +216,15 @@ async def test_a_malformed_token_is_a_422(replicated: Replicated) -> None:
     assert answer.status_code == 422
     assert answer.headers["content-type"].startswith("application/problem+json")
     assert answer.json()["errors"][0]["loc"] == ["header", TOKEN]
+
+
+async def test_the_openapi_document_names_the_token_on_reads_and_on_writes(
+    replicated: Replicated,
+) -> None:
+    paths = (await replicated.client.get("/openapi.json")).json()["paths"]
+
+    read_parameters = [p["name"] for p in paths["/products/{product_id}"]["get"]["parameters"]]
+    write_headers = paths["/orders"]["post"]["responses"]["201"]["headers"]
+
+    assert TOKEN in read_parameters
+    assert TOKEN in write_headers

@@ -4,8 +4,8 @@ A response to a request that committed a write carries `X-Consistency-Token`: th
 position the commit reached. A read that sends it back in the same header is served by a
 replica only once that replica has replayed the position (or by the primary). Only reads
 (GET and HEAD) may use a replica at all; every other request works on the primary alone.
-The header is set only when replicas are configured; without them every read is on the
-primary and the token is not needed.
+The app installs all of this only when replicas are configured; without them every read is
+on the primary, no token is given out, read or documented.
 """
 
 from typing import Any
