@@ -127,8 +127,9 @@ def _add_routes(app: FastAPI, router: APIRouter) -> None:
 
     Not `include_router`: FastAPI 0.165 keeps an included router as one more layer of
     matching that every request walks: 12% more instructions for a product read (984k
-    against 879k per request under `make bench-instructions`, December 2026). What an inclusion would pass on to the routes (router-level dependencies,
-    responses, callbacks, lifespan handlers) is refused here, so that none is ever ignored.
+    against 879k per request under `make bench-instructions`, December 2026). What an
+    inclusion would pass on to the routes (router-level dependencies, responses, callbacks,
+    lifespan handlers) is refused here, so that none is ever ignored.
     """
     inherited = (router.dependencies, router.responses, router.callbacks, router.on_startup)
     if any(inherited) or router.on_shutdown:
