@@ -111,10 +111,11 @@ async def test_a_worker_killed_mid_order_leaves_no_half_order_and_retries_get_ex
                 killed_at = time.monotonic()
                 await asyncio.sleep(0.5)
                 await holder.rollback()
-            figures.extra["replacement_started_s"] = round(
-                await wait_until_replaced(shop, busiest) + 0.5, 2
-            )
+            # The other worker serves meanwhile: the service is back before the replacement,
+            # which uvicorn's supervisor may start only after a whole health check (below).
             await check_fault(shop, traffic, figures, killed_at, cut_off_allowed=True)
+        await wait_until_replaced(shop, busiest)
+        figures.extra["replacement_started_s"] = round(time.monotonic() - killed_at, 2)
         cut = [a for a in traffic.answers if a.status is None]
         figures.extra["cut_off_requests"] = len(cut)
         assert cut, "no request was cut off: the killed worker had none in flight"
@@ -129,7 +130,7 @@ async def wait_until_workers(shop: Shop, count: int) -> list[int]:
     return workers_of(shop.server.process.pid)
 
 
-async def wait_until_replaced(shop: Shop, killed: int) -> float:
+async def wait_until_replaced(shop: Shop, killed: int) -> None:
     async def replaced() -> bool:
         now = workers_of(shop.server.process.pid)
         return killed not in now and len(now) == WORKERS
@@ -138,4 +139,4 @@ async def wait_until_replaced(shop: Shop, killed: int) -> float:
     # for a live one to answer before it looks at the next: on a loaded machine the dead
     # worker may be noticed only after a whole health check of the other.
     patience = WORKER_HEALTHCHECK_SECONDS + 20
-    return await wait_until(replaced, patience, "a new worker in place of the killed one")
+    await wait_until(replaced, patience, "a new worker in place of the killed one")
