@@ -11,7 +11,6 @@ write's WAL position) is served by a replica that has replayed that position, wa
 """
 
 import asyncio
-import contextlib
 import itertools
 import logging
 import time
@@ -26,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shop.consistency import parse_lsn
 from shop.domain.readiness import Readiness, ReadinessProbe, ReplicaReadiness
+from shop.infrastructure.background import BackgroundTask
 from shop.infrastructure.connection_gate import ConnectionGate, pool_sized_gate
 from shop.infrastructure.connection_health import is_connection_error
 from shop.infrastructure.database_location import describe
@@ -168,7 +168,7 @@ class ReplicaSet:
         self._clock = clock
         self._history = PrimaryHistory(keep=max_lag + 2 * check_interval)
         self._turn = itertools.count()
-        self._checking: asyncio.Task[None] | None = None
+        self._checking = BackgroundTask(self._check_every_interval)
 
     def __bool__(self) -> bool:
         return bool(self.replicas)
@@ -242,14 +242,10 @@ class ReplicaSet:
         if not self.replicas:
             return
         await self.check()
-        self._checking = asyncio.get_running_loop().create_task(self._check_every_interval())
+        self._checking.start()
 
     async def stop(self) -> None:
-        if self._checking is not None:
-            self._checking.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._checking
-            self._checking = None
+        await self._checking.stop()
         for replica in self.replicas:
             await replica.engine.dispose()
 
