@@ -121,4 +121,5 @@ def test_a_minimum_price_above_the_maximum_is_invalid() -> None:
 
 
 def test_new_products_are_values() -> None:
-    assert NewProduct("A", Decimal(1), 1) == NewProduct("A", Decimal("1.00"), 1)
+    whole = NewProduct(name="A", price=Decimal(1), quantity=1)
+    assert whole == NewProduct(name="A", price=Decimal("1.00"), quantity=1)

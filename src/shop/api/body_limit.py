@@ -21,18 +21,20 @@ class BodySizeLimitMiddleware:
         self.max_bytes = max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        declared = _declared_length(scope)
-        if declared is not None and declared > self.max_bytes:
-            error = BodyTooLarge(self.max_bytes)
-            await problem_response(413, scope["path"], error.detail)(scope, receive, send)
-            return
-        if declared is not None:
-            # The server holds the body to its declared length: nothing left to count.
-            await self.app(scope, receive, send)
-            return
+        if scope["type"] == "http":
+            declared = _declared_length(scope)
+            if declared is None:
+                await self.app(scope, self._counting(receive), send)
+                return
+            if declared > self.max_bytes:
+                error = BodyTooLarge(self.max_bytes)
+                await problem_response(413, scope["path"], error.detail)(scope, receive, send)
+                return
+        # Not HTTP, or a body the server holds to its declared length: nothing to count.
+        await self.app(scope, receive, send)
+
+    def _counting(self, receive: Receive) -> Receive:
+        """`receive` for a chunked body, stopped with BodyTooLarge once it passes the limit."""
         received = 0
 
         async def counting_receive() -> Message:
@@ -43,7 +45,7 @@ class BodySizeLimitMiddleware:
                 raise BodyTooLarge(self.max_bytes)
             return message
 
-        await self.app(scope, counting_receive, send)
+        return counting_receive
 
 
 def _declared_length(scope: Scope) -> int | None:

@@ -18,9 +18,22 @@ from pydantic.json_schema import models_json_schema
 from shop.api.problems import (
     PROBLEM_MEDIA_TYPE,
     RETRY_AFTER_SECONDS,
+    problem_type_and_detail,
     reason_phrase,
 )
 from shop.api.schemas.problems import Problem, ValidationProblem
+from shop.domain.errors import DomainError
+from shop.domain.orders import OrderNotFound, OrderStatus, WrongOrderState
+from shop.domain.products import OutOfStock, ProductInUse, ProductNotFound, StaleProduct
+from shop.domain.throttling import TooManyAttempts
+from shop.domain.users import (
+    AdminOnly,
+    EmailTaken,
+    InvalidCredentials,
+    InvalidToken,
+    UserNotFound,
+    WrongPassword,
+)
 
 Document = dict[str, Any]
 _SCHEMAS = "#/components/schemas/"
@@ -72,71 +85,43 @@ _DESCRIPTION_OF_STATUS = {
     503: "The database is out of reach or overloaded; `Retry-After` says when to retry.",
 }
 
-# Each example is a problem as the server sends it for that status on that resource (the
-# longest matching path prefix wins).
-_TYPE_AND_DETAIL: dict[tuple[str, int], tuple[str, str]] = {
-    ("", 401): (
-        "urn:problem:shop:invalid-token",
-        "The access token is missing, malformed, expired or revoked.",
-    ),
-    ("/auth", 401): (
-        "urn:problem:shop:invalid-credentials",
-        "The e-mail address or the password is wrong.",
-    ),
-    ("", 403): ("urn:problem:shop:admin-only", "Only an administrator may do this."),
-    ("/users/me", 403): (
-        "urn:problem:shop:wrong-password",
-        "current_password is not the current password.",
-    ),
-    ("/products", 404): ("urn:problem:shop:product-not-found", "Product 42 does not exist."),
-    ("/orders", 404): ("urn:problem:shop:order-not-found", "Order 42 does not exist."),
-    ("/users", 404): ("urn:problem:shop:user-not-found", "User 42 does not exist."),
-    ("/products", 409): (
-        "urn:problem:shop:product-in-use",
-        "Product 42 is referenced by orders and cannot be deleted.",
-    ),
-    ("/orders", 409): (
-        "urn:problem:shop:out-of-stock",
-        "Not enough stock of product 42 ('Espresso machine'): 3 requested, 1 available.",
-    ),
-    ("/orders/", 409): (
-        "urn:problem:shop:wrong-order-state",
-        "Order 42 is shipped; it cannot be cancelled.",
-    ),
-    ("/users", 409): (
-        "urn:problem:shop:email-taken",
-        "A user with this e-mail address already exists.",
-    ),
-    ("", 412): (
-        "urn:problem:shop:stale-product",
-        "Product 42 has changed since the version named in If-Match; fetch it again and retry.",
-    ),
-    ("", 413): ("about:blank", "The request body is larger than 1048576 bytes."),
-    ("", 415): ("about:blank", "The request body must be application/json."),
-    ("", 405): ("about:blank", "Method Not Allowed"),
-    ("", 422): ("about:blank", "The request is not valid; see errors."),
-    ("", 429): (
-        "urn:problem:shop:too-many-attempts",
-        "Too many attempts; try again in a few seconds.",
-    ),
-    ("", 500): ("about:blank", "Internal Server Error"),
-    ("", 503): (
-        "urn:problem:shop:storage-unavailable",
-        "The database is unavailable; retry shortly.",
-    ),
+# Each example is the problem the server sends for that status on that resource (the longest
+# matching path prefix wins), made from the very error that answers with it.
+_EXAMPLE_ERRORS: dict[tuple[str, int], DomainError] = {
+    ("", 401): InvalidToken(),
+    ("/auth", 401): InvalidCredentials(),
+    ("", 403): AdminOnly(),
+    ("/users/me", 403): WrongPassword(),
+    ("/products", 404): ProductNotFound(42),
+    ("/orders", 404): OrderNotFound(42),
+    ("/users", 404): UserNotFound(42),
+    ("/products", 409): ProductInUse(42),
+    ("/orders", 409): OutOfStock(42, "Espresso machine", requested=3, available=1),
+    ("/orders/", 409): WrongOrderState(42, OrderStatus.SHIPPED, "cancelled"),
+    ("/users", 409): EmailTaken(),
+    ("", 412): StaleProduct(42),
+    ("", 429): TooManyAttempts("Too many attempts; try again in a few seconds.", retry_after=2),
+}
+# The problems no domain error answers with, on any resource; any other status has the
+# type `about:blank` and its reason phrase for a detail.
+_OTHER_PROBLEMS: dict[int, tuple[str, str]] = {
+    413: ("about:blank", "The request body is larger than 1048576 bytes."),
+    415: ("about:blank", "The request body must be application/json."),
+    422: ("about:blank", "The request is not valid; see errors."),
+    503: ("urn:problem:shop:storage-unavailable", "The database is unavailable; retry shortly."),
 }
 
 
 def _type_and_detail(path: str, status: int) -> tuple[str, str]:
     """The most specific example: by the longest path prefix that has one for `status`."""
     prefixes = sorted(
-        (prefix for prefix, code in _TYPE_AND_DETAIL if code == status and path.startswith(prefix)),
+        (prefix for prefix, code in _EXAMPLE_ERRORS if code == status and path.startswith(prefix)),
         key=len,
         reverse=True,
     )
     if prefixes:
-        return _TYPE_AND_DETAIL[prefixes[0], status]
-    return "about:blank", reason_phrase(status)
+        return problem_type_and_detail(_EXAMPLE_ERRORS[prefixes[0], status])
+    return _OTHER_PROBLEMS.get(status) or ("about:blank", reason_phrase(status))
 
 
 _FIELD_ERROR_OF_BODY = {"loc": ["body"], "msg": "Field required", "type": "missing"}

@@ -91,6 +91,15 @@ def _slug(error: DomainError) -> str:
     return "".join(f"-{c.lower()}" if c.isupper() else c for c in name).lstrip("-")
 
 
+def _problem_type(error: DomainError) -> str:
+    return f"urn:problem:shop:{_slug(error)}"
+
+
+def problem_type_and_detail(error: DomainError) -> tuple[str, str]:
+    """The `type` and `detail` of the problem that answers `error`."""
+    return _problem_type(error), _http_words(error)[0]
+
+
 _METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
@@ -159,7 +168,7 @@ async def _on_domain_error(request: Request, exc: Exception) -> Response:
         status,
         request.url.path,
         detail,
-        problem_type=f"urn:problem:shop:{_slug(error)}",
+        problem_type=_problem_type(error),
         headers=headers,
         **extensions,
     )

@@ -6,11 +6,18 @@ family to one HTTP status, so a new error needs no new handler.
 
 
 class DomainError(Exception):
-    """Base of every error the domain raises on purpose."""
+    """Base of every error the domain raises on purpose.
 
-    def __init__(self, detail: str) -> None:
-        super().__init__(detail)
-        self.detail = detail
+    An error whose detail never changes says it once, as the class attribute `detail`, and
+    is raised without arguments.
+    """
+
+    detail: str
+
+    def __init__(self, detail: str | None = None) -> None:
+        if detail is not None:
+            self.detail = detail
+        super().__init__(self.detail)
 
 
 class NotAuthenticated(DomainError):

@@ -60,8 +60,7 @@ class IdempotencyKeyReused(InvalidInput):
 
 
 class IdempotentRequestInProgress(Conflict):
-    def __init__(self) -> None:
-        super().__init__("A request with this idempotency key is still being processed; retry.")
+    detail = "A request with this idempotency key is still being processed; retry."
 
 
 @dataclass(frozen=True, slots=True)

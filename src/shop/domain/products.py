@@ -93,14 +93,14 @@ def checked_quantity(quantity: int) -> int:
     return quantity
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class NewProduct:
     """A product about to be added; checks the same rules as `Product`."""
 
     name: str
+    description: str | None = None
     price: Decimal
     quantity: int
-    description: str | None = None
 
     def __post_init__(self) -> None:
         checked_name(self.name)

@@ -25,13 +25,11 @@ class InvalidUser(InvalidInput):
 
 
 class EmailTaken(Conflict):
-    def __init__(self) -> None:
-        super().__init__("A user with this e-mail address already exists.")
+    detail = "A user with this e-mail address already exists."
 
 
 class UsernameTaken(Conflict):
-    def __init__(self) -> None:
-        super().__init__("This username is taken.")
+    detail = "This username is taken."
 
 
 class UserNotFound(NotFound):
@@ -40,29 +38,24 @@ class UserNotFound(NotFound):
 
 
 class InvalidCredentials(NotAuthenticated):
-    def __init__(self) -> None:
-        # One answer for an unknown e-mail and a wrong password: existence is not revealed.
-        super().__init__("The e-mail address or the password is wrong.")
+    # One answer for an unknown e-mail and a wrong password: existence is not revealed.
+    detail = "The e-mail address or the password is wrong."
 
 
 class InvalidToken(NotAuthenticated):
-    def __init__(self) -> None:
-        super().__init__("The access token is missing, malformed, expired or revoked.")
+    detail = "The access token is missing, malformed, expired or revoked."
 
 
 class WrongPassword(Forbidden):
-    def __init__(self) -> None:
-        super().__init__("current_password is not the current password.")
+    detail = "current_password is not the current password."
 
 
 class AdminOnly(Forbidden):
-    def __init__(self) -> None:
-        super().__init__("Only an administrator may do this.")
+    detail = "Only an administrator may do this."
 
 
 class SelfAdministration(Forbidden):
-    def __init__(self) -> None:
-        super().__init__("An administrator cannot deactivate or demote themself.")
+    detail = "An administrator cannot deactivate or demote themself."
 
 
 def checked_email_address(address: str) -> str:

@@ -1,11 +1,12 @@
 """The database pool's size and use, sampled into Prometheus gauges."""
 
 import asyncio
-import contextlib
 from typing import Any
 
 from prometheus_client import Gauge
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+from shop.infrastructure.background import BackgroundTask
 
 POOL_SIZE = Gauge(
     "shop_db_pool_size", "Connections the pool keeps open.", multiprocess_mode="livesum"
@@ -33,7 +34,7 @@ class PoolGauges:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._pool: Any = engine.sync_engine.pool
-        self._sampling: asyncio.Task[None] | None = None
+        self._sampling = BackgroundTask(self._sample_every_second)
 
     def _sample(self) -> None:
         POOL_SIZE.set(self._pool.size())
@@ -41,14 +42,10 @@ class PoolGauges:
         POOL_OVERFLOW.set(max(self._pool.overflow(), 0))
 
     def start(self) -> None:
-        self._sampling = asyncio.get_running_loop().create_task(self._sample_every_second())
+        self._sampling.start()
 
     async def stop(self) -> None:
-        if self._sampling is not None:
-            self._sampling.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._sampling
-            self._sampling = None
+        await self._sampling.stop()
 
     async def _sample_every_second(self) -> None:
         while True:

@@ -22,9 +22,6 @@ from shop.infrastructure.connection_health import is_connection_error
 from shop.infrastructure.engine import give_back
 from shop.infrastructure.replicas import PRIMARY, READS, Replica, ReplicaSet
 
-_RECOVERY_CONFLICT = "40001"
-"""A hot standby cancels a read that conflicts with the WAL it is replaying."""
-
 
 @dataclass(frozen=True, slots=True)
 class ReadServer:
@@ -53,6 +50,10 @@ class ReadRouting:
             if replica is not None:
                 return ReadServer(replica.name, replica.engine, replica.gate, replica)
         return self.primary
+
+
+_RECOVERY_CONFLICT = "40001"
+"""A hot standby cancels a read that conflicts with the WAL it is replaying."""
 
 
 def _recovery_conflict(error: BaseException) -> bool:

@@ -11,7 +11,6 @@ write's WAL position) is served by a replica that has replayed that position, wa
 """
 
 import asyncio
-import contextlib
 import itertools
 import logging
 import time
@@ -26,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shop.consistency import parse_lsn
 from shop.domain.readiness import Readiness, ReadinessProbe, ReplicaReadiness
+from shop.infrastructure.background import BackgroundTask
 from shop.infrastructure.connection_gate import ConnectionGate, pool_sized_gate
 from shop.infrastructure.connection_health import is_connection_error
 from shop.infrastructure.database_location import describe
@@ -109,16 +109,15 @@ class Replica:
 
     async def _ask(self) -> None:
         try:
-            async with asyncio.timeout(CHECK_TIMEOUT_SECONDS):
-                answer = await _fetch_text(self.engine, "SELECT pg_last_wal_replay_lsn()::text")
+            replayed = await _wal_position(self.engine, "SELECT pg_last_wal_replay_lsn()::text")
         except Exception as error:
             if not is_connection_error(error):
                 logger.warning("replica %s: its check failed (%s)", self.name, type(error).__name__)
             self.lost()
             return
-        # NULL: the server is not in recovery (promoted, or not a replica at all).
-        self.replayed = parse_lsn(answer) if answer else None
-        self.reachable = self.replayed is not None
+        # None: the server is not in recovery (promoted, or not a replica at all).
+        self.replayed = replayed
+        self.reachable = replayed is not None
 
     def lost(self) -> None:
         if self.reachable:
@@ -126,16 +125,19 @@ class Replica:
         self.reachable = False
 
 
-async def _fetch_text(engine: AsyncEngine, sql: str) -> str | None:
-    lent = await engine.raw_connection()
-    broken = True
-    try:
-        driver: Any = lent.driver_connection
-        value = await driver.fetchval(sql)
-        broken = False
-    finally:
-        await give_back(engine, lent, broken)
-    return None if value is None else str(value)
+async def _wal_position(engine: AsyncEngine, sql: str) -> int | None:
+    """The WAL position a server answers `sql` with (None for NULL), on a connection of its
+    own, waited for at most CHECK_TIMEOUT_SECONDS."""
+    async with asyncio.timeout(CHECK_TIMEOUT_SECONDS):
+        lent = await engine.raw_connection()
+        broken = True
+        try:
+            driver: Any = lent.driver_connection
+            answer = await driver.fetchval(sql)
+            broken = False
+        finally:
+            await give_back(engine, lent, broken)
+    return None if answer is None else parse_lsn(str(answer))
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,7 +170,7 @@ class ReplicaSet:
         self._clock = clock
         self._history = PrimaryHistory(keep=max_lag + 2 * check_interval)
         self._turn = itertools.count()
-        self._checking: asyncio.Task[None] | None = None
+        self._checking = BackgroundTask(self._check_every_interval)
 
     def __bool__(self) -> bool:
         return bool(self.replicas)
@@ -212,15 +214,13 @@ class ReplicaSet:
     async def check(self) -> None:
         """Where the primary is, then how far each replica replayed; gauges follow."""
         try:
-            async with asyncio.timeout(CHECK_TIMEOUT_SECONDS):
-                answer = await _fetch_text(self._primary, "SELECT pg_current_wal_lsn()::text")
+            position = await _wal_position(self._primary, "SELECT pg_current_wal_lsn()::text")
         except Exception as error:
             # Without a sighting of the primary the replicas' lag only grows: they stop
             # serving once it passes the bound, which is the safe way to be wrong.
             if not is_connection_error(error):
                 raise
         else:
-            position = parse_lsn(answer or "")
             if position is not None:
                 self._history.saw(self._clock(), position)
         await asyncio.gather(*(r.refresh() for r in self.replicas))
@@ -242,14 +242,10 @@ class ReplicaSet:
         if not self.replicas:
             return
         await self.check()
-        self._checking = asyncio.get_running_loop().create_task(self._check_every_interval())
+        self._checking.start()
 
     async def stop(self) -> None:
-        if self._checking is not None:
-            self._checking.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._checking
-            self._checking = None
+        await self._checking.stop()
         for replica in self.replicas:
             await replica.engine.dispose()
 

@@ -10,7 +10,7 @@ from pydantic.json_schema import SkipJsonSchema
 from shop.api.dependencies import CurrentUser, Orders
 from shop.api.problems import problem_responses
 from shop.api.routes import resource_router
-from shop.api.schemas.fields import Id, id_in_path
+from shop.api.schemas.fields import Id, OrderId
 from shop.api.schemas.orders import ORDER_JSON, ORDER_PAGE_JSON, OrderCreate, OrderOut, order_out
 from shop.api.schemas.pages import PageCursor, PageSize, page_out
 from shop.domain.limits import (
@@ -24,7 +24,6 @@ from shop.domain.users import User
 router = resource_router("orders")
 
 MoveOrder = Callable[[OrderService, User, int], Awaitable[Order]]
-OrderId = Annotated[int, id_in_path("order")]
 # Printable ASCII without spaces; the constraints sit on `str` so the schema shows them.
 KeyText = Annotated[
     str,

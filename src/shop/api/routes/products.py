@@ -10,7 +10,7 @@ from shop.api.dependencies import CurrentUser, Products
 from shop.api.etags import etag_of, matches_if_none_match, versions_in_if_match
 from shop.api.problems import problem_responses
 from shop.api.routes import resource_router
-from shop.api.schemas.fields import PriceIn, id_in_path
+from shop.api.schemas.fields import PriceIn, ProductId
 from shop.api.schemas.pages import PageCursor, PageSize, page_out
 from shop.api.schemas.products import (
     PRODUCT_JSON,
@@ -26,7 +26,6 @@ from shop.domain.product_listing import ProductFilter, ProductOrdering
 
 router = resource_router("products")
 
-ProductId = Annotated[int, id_in_path("product")]
 PriceBound = Annotated[PriceIn | None, Query()]
 DEFAULT_SORT = ProductSort(str(ProductOrdering()))
 

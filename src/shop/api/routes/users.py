@@ -1,13 +1,11 @@
 """Registration, the caller's own profile, and (for admins) everyone's."""
 
-from typing import Annotated
-
 from fastapi import Request, Response
 
 from shop.api.dependencies import ClientAddress, CurrentUser, Users
 from shop.api.problems import problem_responses
 from shop.api.routes import resource_router
-from shop.api.schemas.fields import id_in_path
+from shop.api.schemas.fields import UserId
 from shop.api.schemas.pages import PageCursor, PageSize, page_out
 from shop.api.schemas.users import (
     USER_JSON,
@@ -20,8 +18,6 @@ from shop.api.schemas.users import (
 from shop.domain.limits import DEFAULT_PAGE_SIZE
 
 router = resource_router("users")
-
-UserId = Annotated[int, id_in_path("user")]
 
 
 @router.post(

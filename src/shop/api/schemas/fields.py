@@ -53,9 +53,15 @@ JSON_INTEGER = BeforeValidator(_json_integer)
 Id = Annotated[int, Field(ge=1, le=MAX_ID, examples=[42])]
 
 
-def id_in_path(entity: str) -> Any:
-    """The `{id}` path parameter of an `entity`: `Annotated[int, id_in_path("order")]`."""
+def _id_in_path(entity: str) -> Any:
+    """The `{id}` path parameter of an `entity`."""
     return Path(ge=1, le=MAX_ID, description=f"The {entity}'s id.")
+
+
+# The `{id}` in the path of each resource's routes.
+ProductId = Annotated[int, _id_in_path("product")]
+UserId = Annotated[int, _id_in_path("user")]
+OrderId = Annotated[int, _id_in_path("order")]
 
 
 PRICE_TEXT = r"^(0|[1-9][0-9]{0,9})(\.[0-9]{1,2})?$"
