@@ -1,8 +1,9 @@
-"""The access log writes each request's line, in batches, with the request's own time and id."""
+"""The access log writes each request's line, in batches, with the request's id and duration."""
 
 import asyncio
 import io
 import logging
+import time
 
 import pytest
 
@@ -33,10 +34,8 @@ def logger(kept: Kept, request: pytest.FixtureRequest) -> logging.Logger:
     return logger
 
 
-def finished(request_id: str, at: float = 1_700_000_000.25) -> FinishedRequest:
-    return FinishedRequest(
-        "GET", "/products/7", "/products/{product_id}", 200, 0.0042, request_id, at
-    )
+def finished(request_id: str) -> FinishedRequest:
+    return FinishedRequest("GET", "/products/7", "/products/{product_id}", 200, 0.0042, request_id)
 
 
 async def test_lines_wait_at_most_the_flush_delay_and_keep_their_order(
@@ -56,14 +55,14 @@ async def test_a_line_carries_the_request_its_time_and_the_fields_of_json_logs(
     logger: logging.Logger, kept: Kept
 ) -> None:
     log = AccessLog(logger)
-    log.add(finished("abc", at=1_700_000_000.25))
+    before = time.time()
+    log.add(finished("abc"))
     log.flush()
 
     (record,) = kept.records
     assert record.getMessage() == "GET /products/7 200 4.2ms"
     assert record.levelno == logging.INFO
-    assert record.created == 1_700_000_000.25
-    assert record.msecs == 250
+    assert before <= record.created <= time.time()
     fields = {name: getattr(record, name) for name in ("method", "route", "status", "request_id")}
     assert fields == {
         "method": "GET",
@@ -97,20 +96,10 @@ async def test_nothing_is_written_when_the_access_logger_is_above_info(
     assert kept.records == []
 
 
-class CountingStream(io.StringIO):
-    def __init__(self) -> None:
-        super().__init__()
-        self.writes = 0
-
-    def write(self, text: str) -> int:
-        self.writes += 1
-        return super().write(text)
-
-
-async def test_a_stream_handler_takes_a_whole_batch_in_one_write_formatted_line_by_line(
+async def test_a_stream_handler_writes_each_line_through_its_formatter_in_order(
     logger: logging.Logger,
 ) -> None:
-    stream = CountingStream()
+    stream = io.StringIO()
     handler = logging.StreamHandler(stream)
     handler.setFormatter(logging.Formatter("%(request_id)s %(message)s"))
     logger.addHandler(handler)
@@ -125,7 +114,6 @@ async def test_a_stream_handler_takes_a_whole_batch_in_one_write_formatted_line_
         "two GET /products/7 200 4.2ms",
         "three GET /products/7 200 4.2ms",
     ]
-    assert stream.writes == 1
 
 
 class DropRequestId(logging.Filter):

@@ -102,5 +102,5 @@ class RequestContextMiddleware:
         method, route = scope["method"], _route_of(scope)
         observe_request(method, route, status, seconds)
         self.access_log.add(
-            FinishedRequest(method, scope["path"], route, status, seconds, request_id, time.time())
+            FinishedRequest(method, scope["path"], route, status, seconds, request_id)
         )
