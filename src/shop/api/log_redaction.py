@@ -63,10 +63,8 @@ class SecretRedactingFilter(logging.Filter):
         self._secrets = tuple(s for s in secrets if len(s) >= _MIN_SECRET_LENGTH)
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        cleaned = redact(message, self._secrets)
-        if cleaned != message:
-            record.msg, record.args = cleaned, None
+        # The message is made once, here: the formatter then only reads it back.
+        record.msg, record.args = redact(record.getMessage(), self._secrets), None
         if record.exc_info:
             # Formatted here, as a formatter would, and kept as the record's text only: the
             # standard and the JSON formatters print `exc_text` when there is no `exc_info`
