@@ -24,6 +24,8 @@ class PasswordHasher(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class AccessToken:
+    """A signed bearer token, and how many seconds it stays valid."""
+
     token: str
     expires_in: int
 
