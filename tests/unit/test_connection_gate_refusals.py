@@ -32,6 +32,23 @@ async def test_a_request_that_finds_the_queue_full_is_refused_at_once() -> None:
     await asyncio.wait_for(queued[1], timeout=0.5)
 
 
+async def test_requests_that_gave_up_waiting_no_longer_count_against_the_queue_limit() -> None:
+    gate = ConnectionGate(capacity=1, patience=PATIENT, max_waiting=2)
+    await gate.enter()
+    given_up = [asyncio.create_task(gate.enter()) for _ in range(2)]
+    await settle()
+    for request in given_up:
+        request.cancel()  # clients gone: their turns stay queued until a slot reaches them
+    await settle()
+
+    still_waiting = asyncio.create_task(gate.enter())
+    await settle()
+    assert not still_waiting.done()  # queued, not refused as "busy"
+
+    gate.leave()
+    await asyncio.wait_for(still_waiting, timeout=0.5)
+
+
 async def test_a_lost_database_turns_the_queue_away_and_stops_queueing_until_it_answers() -> None:
     gate = ConnectionGate(capacity=1, patience=PATIENT)
     await gate.enter()

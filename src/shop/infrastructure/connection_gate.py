@@ -33,6 +33,9 @@ class ConnectionGate:
         self._patience = patience
         self._max_waiting = max_waiting
         self._queue: deque[tuple[float, asyncio.Future[None]]] = deque()
+        # Requests waiting now; the queue may also hold turns given up (a cancelled request)
+        # that `leave()` has not reached yet, which must not count against `max_waiting`.
+        self._waiting = 0
         self._timer: asyncio.TimerHandle | None = None
         self._database_lost = False
 
@@ -42,19 +45,22 @@ class ConnectionGate:
             return
         if self._database_lost:
             raise StorageUnavailable(_UNREACHABLE)
-        if self._max_waiting is not None and len(self._queue) >= self._max_waiting:
+        if self._max_waiting is not None and self._waiting >= self._max_waiting:
             raise StorageUnavailable(_BUSY)
         loop = asyncio.get_running_loop()
         turn = loop.create_future()
         self._queue.append((loop.time() + self._patience, turn))
         if self._timer is None:
             self._timer = loop.call_at(self._queue[0][0], self._turn_away_expired)
+        self._waiting += 1
         try:
             await turn
         except asyncio.CancelledError:
             if turn.done() and not turn.cancelled() and turn.exception() is None:
                 self.leave()  # the slot came just as the wait was given up: pass it on
             raise
+        finally:
+            self._waiting -= 1
 
     def leave(self) -> None:
         """Give the slot to the longest waiting request, or free it."""
