@@ -266,8 +266,7 @@ def table(report: Report) -> str:
     for comparison in report.comparisons:
         lines.extend(_comparison_rows(comparison))
     lines.append(
-        "ratio: service req/s / yardstick req/s (targets: GET /products/{id} and "
-        "GET /products?limit=20 >= 0.60, GET /orders?limit=20 >= 0.55, POST /orders >= 0.50); "
+        f"ratio: service req/s / yardstick req/s (targets: {_ratio_targets(report)}); "
         f"p99 x: service p99 / yardstick p99 (target <= {P99_TARGET:g}); RSS: largest worker "
         "after the last round; errors: status >= 400, socket errors and timeouts over all rounds."
     )
@@ -275,6 +274,12 @@ def table(report: Report) -> str:
     lines.extend(setup_lines(report.setups))
     lines.append(f"total time: {report.seconds / 60:.1f} min")
     return "\n".join(lines)
+
+
+def _ratio_targets(report: Report) -> str:
+    """Each endpoint's ratio target, as the run's endpoints carry them."""
+    targets = {c.endpoint: c.ratio_target for c in report.comparisons if c.ratio_target}
+    return ", ".join(f"{endpoint} >= {target:.2f}" for endpoint, target in targets.items())
 
 
 def paging_lines(paging: list[Paging]) -> list[str]:
