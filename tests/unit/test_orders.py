@@ -46,6 +46,14 @@ def test_an_order_has_1_to_50_lines_of_1_to_1000_each_product_once(
         a_request(*lines)
 
 
+@pytest.mark.parametrize("quantity", [0, 1001])
+def test_a_line_refuses_a_quantity_outside_1_to_1000_on_its_own(quantity: int) -> None:
+    with pytest.raises(InvalidOrder) as refused:
+        OrderItem(1, quantity)
+    assert refused.value.detail == "A line orders 1 to 1000 items."
+    assert refused.value.field == "items.quantity"
+
+
 def test_requests_for_the_same_things_share_a_fingerprint_whatever_the_line_order() -> None:
     assert a_request((1, 2), (3, 4)).fingerprint() == a_request((3, 4), (1, 2)).fingerprint()
     assert a_request((1, 2)).fingerprint() != a_request((1, 3)).fingerprint()

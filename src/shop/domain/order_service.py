@@ -133,6 +133,7 @@ class OrderService:
         actor: User,
         limit: int,
         cursor: str | None = None,
+        *,
         status: OrderStatus | None = None,
         user_id: int | None = None,
     ) -> Page[Order]:

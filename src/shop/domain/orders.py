@@ -70,10 +70,17 @@ class OrderItem:
     product_id: int
     quantity: int
 
+    def __post_init__(self) -> None:
+        if not 1 <= self.quantity <= MAX_LINE_QUANTITY:
+            raise InvalidOrder(
+                f"A line orders 1 to {MAX_LINE_QUANTITY} items.", field="items.quantity"
+            )
+
 
 @dataclass(frozen=True, slots=True)
 class OrderRequest:
-    """What a customer asks for: 1 to 50 lines, 1 to 1000 of each, every product at most once."""
+    """What a customer asks for: 1 to 50 lines (each checks its own quantity, 1 to 1000),
+    every product at most once."""
 
     items: tuple[OrderItem, ...]
 
@@ -82,10 +89,6 @@ class OrderRequest:
             raise InvalidOrder(f"An order has 1 to {MAX_LINES} lines.", field="items")
         if len({item.product_id for item in self.items}) != len(self.items):
             raise InvalidOrder("A product appears at most once in an order.", field="items")
-        if any(not 1 <= item.quantity <= MAX_LINE_QUANTITY for item in self.items):
-            raise InvalidOrder(
-                f"A line orders 1 to {MAX_LINE_QUANTITY} items.", field="items.quantity"
-            )
 
     @property
     def product_ids(self) -> list[int]:

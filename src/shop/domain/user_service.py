@@ -157,11 +157,7 @@ class UserService:
         raise UserNotFound(user_id)
 
     async def administer_user(
-        self,
-        actor: User,
-        user_id: int,
-        is_active: bool | None = None,
-        role: Role | None = None,
+        self, actor: User, user_id: int, *, is_active: bool | None = None, role: Role | None = None
     ) -> User:
         """An admin (de)activates a user or changes their role; deactivation ends their tokens."""
         actor.require_admin()

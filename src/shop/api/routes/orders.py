@@ -9,7 +9,7 @@ from pydantic.json_schema import SkipJsonSchema
 
 from shop.api.dependencies import CurrentUser, Orders
 from shop.api.problems import problem_responses
-from shop.api.routes import resource_router
+from shop.api.routes import listing_route, resource_router
 from shop.api.schemas.fields import Id, OrderId
 from shop.api.schemas.orders import ORDER_JSON, ORDER_PAGE_JSON, OrderCreate, OrderOut, order_out
 from shop.api.schemas.pages import PageCursor, PageSize, page_out
@@ -67,19 +67,17 @@ async def place_order(
     return ORDER_JSON.response(order_out(placement.order), status_code=status, headers=headers)
 
 
-@router.get(
-    "", response_model=ORDER_PAGE_JSON.model, responses=problem_responses(401, 403, 422, 503)
-)
+@listing_route(router, ORDER_PAGE_JSON)
 async def list_orders(
     caller: CurrentUser,
     orders: Orders,
-    limit: PageSize = DEFAULT_PAGE_SIZE,
-    cursor: PageCursor = None,
     status: OrderStatus | None = None,
     user_id: Annotated[Id | None, Query(description="Admins: only this user's orders.")] = None,
+    limit: PageSize = DEFAULT_PAGE_SIZE,
+    cursor: PageCursor = None,
 ) -> Response:
     """The caller's orders, newest first; an admin sees everyone's."""
-    page = await orders.list_orders(caller, limit, cursor, status, user_id)
+    page = await orders.list_orders(caller, limit, cursor, status=status, user_id=user_id)
     return ORDER_PAGE_JSON.response(page_out(page, order_out))
 
 

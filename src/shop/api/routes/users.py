@@ -4,7 +4,7 @@ from fastapi import Request, Response
 
 from shop.api.dependencies import ClientAddress, CurrentUser, Users
 from shop.api.problems import problem_responses
-from shop.api.routes import resource_router
+from shop.api.routes import listing_route, resource_router
 from shop.api.schemas.fields import UserId
 from shop.api.schemas.pages import PageCursor, PageSize, page_out
 from shop.api.schemas.users import (
@@ -52,9 +52,7 @@ async def update_current_user(body: UserUpdate, caller: CurrentUser, users: User
     return USER_JSON.response(user_out(user))
 
 
-@router.get(
-    "", response_model=USER_PAGE_JSON.model, responses=problem_responses(401, 403, 422, 503)
-)
+@listing_route(router, USER_PAGE_JSON)
 async def list_users(
     caller: CurrentUser,
     users: Users,
@@ -86,5 +84,5 @@ async def administer_user(
 
     Deactivating ends every token the user holds and refuses their logins; their orders stay.
     """
-    user = await users.administer_user(caller, user_id, body.is_active, body.role)
+    user = await users.administer_user(caller, user_id, is_active=body.is_active, role=body.role)
     return USER_JSON.response(user_out(user))
