@@ -11,17 +11,20 @@ from shop.container import Container
 
 # asyncpg's own one-off queries, the first time a connection meets a type: not the request's.
 _DRIVER_INTROSPECTION = ("typeinfo_tree", "set_config('jit'", "current_setting('jit')")
+# A transaction's own statements: BEGIN and its end come with every unit of work, and are
+# not what a budget is about.
+_TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK")
 
 
 @contextlib.asynccontextmanager
 async def counting_statements(container: Container) -> AsyncIterator[list[str]]:
     """Every SQL statement the app sends inside the block, in order.
 
-    Two kinds: those SQLAlchemy executes (its `before_cursor_execute` event), and the SELECTs
-    a read-only unit runs straight on asyncpg (a query logger on each connection the pool
-    hands out; it sees no prepared statement SQLAlchemy runs, and the SELECT filter keeps out
-    the BEGIN, COMMIT and batched INSERTs SQLAlchemy already counted). Not counted: the
-    pool's liveness ping, run before the logger is attached, and asyncpg's type introspection.
+    Two kinds: those SQLAlchemy executes (its `before_cursor_execute` event: the read side
+    behind PgBouncer, the login throttle), and those the read side and the units of work run
+    straight on asyncpg (a query logger on each connection the pool hands out; it sees no
+    prepared statement SQLAlchemy runs). Not counted: BEGIN, COMMIT and ROLLBACK, the pool's
+    liveness ping, run before the logger is attached, and asyncpg's type introspection.
     """
     sent: list[str] = []
 
@@ -30,7 +33,9 @@ async def counting_statements(container: Container) -> AsyncIterator[list[str]]:
 
     def straight_to_driver(query: Any) -> None:
         text = query.query
-        if text.startswith("SELECT") and not any(m in text for m in _DRIVER_INTROSPECTION):
+        if not text.startswith(_TRANSACTION_CONTROL) and not any(
+            m in text for m in _DRIVER_INTROSPECTION
+        ):
             sent.append(text)
 
     def attach(dbapi_connection: Any, *_: object) -> None:

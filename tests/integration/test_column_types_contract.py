@@ -1,17 +1,37 @@
-"""Every column of every table reads the same on the bare driver as through SQLAlchemy.
+"""Every column of every table reads the same on the bare driver as through SQLAlchemy, and a
+parameter is written the same.
 
-The read side runs its SELECTs on the asyncpg connection; the write side (and the read side
-behind PgBouncer) through SQLAlchemy with its type processing. A column whose type needs
-processing must not read differently on one side.
+Both sides run their statements on the asyncpg connection (the read side behind PgBouncer
+reads through SQLAlchemy). A column or parameter whose type needs SQLAlchemy's processing
+must not read or write differently on the driver.
 """
 
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import URL, Select, TypeDecorator, func, select, text, type_coerce
+from sqlalchemy import (
+    URL,
+    Select,
+    TypeDecorator,
+    bindparam,
+    func,
+    select,
+    text,
+    type_coerce,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.sql.dml import UpdateBase
 from sqlalchemy.types import Integer, Numeric
 
-from shop.infrastructure.statements import DriverReads, Prepared, Query, TransactionReads
+from shop.infrastructure.statements import (
+    DriverReads,
+    DriverWrites,
+    Prepared,
+    Query,
+    TransactionReads,
+    Write,
+)
 from shop.infrastructure.tables import metadata, order_items, products
 
 # One row (or more, to cover NULLs) in every table; a new table needs its rows here.
@@ -68,6 +88,28 @@ def _processed_columns() -> Select[Any]:
 _PROCESSED_COLUMNS = Query(_processed_columns)
 
 
+class CentsParameter(TypeDecorator[int]):
+    """A parameter type with bind processing of its own: a price given in whole cents."""
+
+    impl = Numeric(12, 2)
+    cache_ok = True
+
+    def process_bind_param(self, value: int | None, dialect: Any) -> Decimal | None:
+        return None if value is None else Decimal(value) / 100
+
+
+def _repricing() -> UpdateBase:
+    return (
+        update(products)
+        .where(products.c.id == bindparam("product_id"))
+        .values(price=bindparam("cents", type_=CentsParameter))
+        .returning(products.c.price)
+    )
+
+
+_REPRICING = Write(_repricing)
+
+
 async def both_ways(engine: AsyncEngine, read: Prepared) -> tuple[list[Any], list[Any]]:
     """The rows of `read` on the driver and through SQLAlchemy, with each value's type."""
     lent = await engine.raw_connection()
@@ -112,5 +154,30 @@ async def test_a_column_type_that_processes_results_reads_the_same_on_the_driver
         on_driver, through_sqlalchemy = await both_ways(engine, _PROCESSED_COLUMNS.shaped())
         assert on_driver == through_sqlalchemy
         assert [row["cents"] for row in on_driver] == [(450, int), (2000, int)]
+    finally:
+        await engine.dispose()
+
+
+async def test_a_parameter_type_that_processes_binds_writes_the_same_on_the_driver(
+    database_url: URL,
+) -> None:
+    engine = create_async_engine(database_url, pool_size=1, max_overflow=0)
+    repricing = _REPRICING.shaped()
+    try:
+        async with engine.begin() as connection:
+            for statement in ROWS:
+                await connection.execute(text(statement))
+        lent = await engine.raw_connection()
+        try:
+            driver: Any = lent.driver_connection
+            async with driver.transaction():
+                on_driver = await DriverWrites(driver).rows(repricing, product_id=1, cents=1999)
+        finally:
+            lent.close()
+        async with engine.begin() as connection:
+            values = {"product_id": 2, "cents": 1999}
+            through_sqlalchemy = (await connection.execute(repricing.statement, values)).all()
+        assert [row["price"] for row in on_driver] == [Decimal("19.99")]
+        assert [row.price for row in through_sqlalchemy] == [Decimal("19.99")]
     finally:
         await engine.dispose()

@@ -6,8 +6,9 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import URL, Select, event, select
+from sqlalchemy import URL, Select, event, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.sql.dml import UpdateBase
 
 from shop.domain.orders import (
     IdempotencyRecord,
@@ -25,7 +26,7 @@ from shop.domain.unit_of_work import AbstractUnitOfWork, AlreadyOpen
 from shop.domain.users import NewUser, Role, UserRepository
 from shop.infrastructure.connection_gate import ConnectionGate
 from shop.infrastructure.read_side import SqlAlchemyReadSide
-from shop.infrastructure.statements import DriverReads, Query, TransactionReads
+from shop.infrastructure.statements import DriverReads, Query, TransactionReads, Write
 from shop.infrastructure.tables import products
 from shop.infrastructure.unit_of_work import SqlAlchemyUnitOfWork
 from tests.fakes import FakeReadSide, FakeUnitOfWork, a_new_product
@@ -207,28 +208,37 @@ def _a_locking_read() -> Select[Any]:
     return select(products).where(products.c.id == 1).with_for_update()
 
 
+def _a_write() -> UpdateBase:
+    return update(products).where(products.c.id == 1).values(quantity=0)
+
+
 @pytest.mark.parametrize("on_driver", [True, False], ids=["driver", "transaction"])
-async def test_a_locking_read_is_refused_on_the_real_read_side(
-    database_url: URL, on_driver: bool
+@pytest.mark.parametrize(
+    "statement", [Query(_a_locking_read), Write(_a_write)], ids=["locking read", "write"]
+)
+async def test_a_locking_read_or_a_write_is_refused_on_the_real_read_side(
+    database_url: URL, on_driver: bool, statement: Query[()]
 ) -> None:
     """What the types rule out is refused at run time too, before any SQL is sent."""
     engine = create_async_engine(database_url, pool_size=1, max_overflow=0)
-    locking = Query(_a_locking_read).shaped()
+    refused = statement.shaped()
     sent: list[str] = []
     event.listen(engine.sync_engine, "before_cursor_execute", lambda *a: sent.append(a[2]))
     try:
         if on_driver:
             lent = await engine.raw_connection()
+            driver: Any = lent.driver_connection
+            driver.add_query_logger(lambda query: sent.append(query.query))
             try:
                 with pytest.raises(WriteOnReadSide):
-                    await DriverReads(lent.driver_connection).rows(locking)
+                    await DriverReads(driver).rows(refused)
             finally:
                 lent.close()
         else:
             async with engine.connect() as connection:
                 with pytest.raises(WriteOnReadSide):
-                    await TransactionReads(connection).rows(locking)
-        assert not any("FOR UPDATE" in statement for statement in sent)
+                    await TransactionReads(connection).rows(refused)
+        assert not any("FOR UPDATE" in sql or "UPDATE products" in sql for sql in sent), sent
     finally:
         await engine.dispose()
 

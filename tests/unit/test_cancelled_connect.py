@@ -17,12 +17,9 @@ class EngineWhoseConnectIsCancelled:
     async def raw_connection(self) -> Any:
         raise asyncio.CancelledError
 
-    async def connect(self) -> Any:
-        raise asyncio.CancelledError
-
 
 def side(read: bool) -> SqlAlchemyReadSide | SqlAlchemyUnitOfWork:
-    """The read side (on the driver connection) or a writing unit of work, on that engine."""
+    """The read side or a writing unit of work (both on the driver connection), on that engine."""
     engine: Any = EngineWhoseConnectIsCancelled()
     gate = ConnectionGate(capacity=1, patience=1.0)
     return SqlAlchemyReadSide(lambda: engine, gate) if read else SqlAlchemyUnitOfWork(engine, gate)
@@ -44,7 +41,7 @@ async def test_a_request_that_is_itself_cancelled_stays_cancelled() -> None:
     started = asyncio.Event()
 
     class SlowEngine:
-        async def connect(self) -> Any:
+        async def raw_connection(self) -> Any:
             started.set()
             await asyncio.sleep(10)
 
@@ -55,7 +52,8 @@ async def test_a_request_that_is_itself_cancelled_stays_cancelled() -> None:
             pass
 
     task = asyncio.create_task(request())
-    await started.wait()
+    async with asyncio.timeout(5):  # the unit of work asked the engine for its connection
+        await started.wait()
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task

@@ -3,8 +3,8 @@
 from typing import Any
 
 from sqlalchemy import Select, bindparam, func, insert, select, true, update
-from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by
+from sqlalchemy.sql.dml import UpdateBase
 
 from shop.domain.orders import (
     IdempotencyRecord,
@@ -14,8 +14,15 @@ from shop.domain.orders import (
     OrderLine,
     OrderStatus,
 )
-from shop.infrastructure.refused_writes import UNIQUE_VIOLATION, violates
-from shop.infrastructure.statements import Fields, Query, Runner, RunsStatements, Writes
+from shop.infrastructure.refused_writes import UNIQUE_VIOLATION, RefusedWrite, violates
+from shop.infrastructure.statements import (
+    DriverWrites,
+    Fields,
+    Query,
+    Runner,
+    RunsStatements,
+    Write,
+)
 from shop.infrastructure.tables import idempotency_keys, order_items, orders
 
 
@@ -76,7 +83,7 @@ def _placing(with_key: bool) -> Select[Any]:
     return placed
 
 
-_PLACING = {with_key: _placing(with_key) for with_key in (False, True)}
+_PLACING = Write(_placing)
 
 
 def _lines_of(item: Any, label: str) -> Any:
@@ -151,9 +158,19 @@ def _idempotency_record() -> Select[Any]:
     )
 
 
+def _saving_status() -> UpdateBase:
+    return (
+        update(orders)
+        .where(orders.c.id == bindparam("order_id"))
+        .values(status=bindparam("status"), updated_at=func.now())
+        .returning(orders.c.updated_at)
+    )
+
+
 _BY_ID = Query(_by_id)
 _LISTING = Query(_listing)
 _IDEMPOTENCY_RECORD = Query(_idempotency_record)
+_SAVING_STATUS = Write(_saving_status)
 
 
 def _record_from_row(fields: Fields) -> IdempotencyRecord:
@@ -186,7 +203,7 @@ class SqlAlchemyOrderReader(RunsStatements[Runner]):
         return [order_from_row(row) for row in rows]
 
 
-class SqlAlchemyOrderRepository(SqlAlchemyOrderReader[Writes]):
+class SqlAlchemyOrderRepository(SqlAlchemyOrderReader[DriverWrites]):
     """The write side's orders: the reads, and locking and writing in the unit's transaction."""
 
     async def get_for_update(self, order_id: int) -> Order | None:
@@ -208,21 +225,22 @@ class SqlAlchemyOrderRepository(SqlAlchemyOrderReader[Writes]):
         if with_key:
             values |= {"key": idempotency_key, "fingerprint": request_fingerprint}
         try:
-            inserted = await self._statements.execute(_PLACING[with_key], values)
-        except sa_exc.IntegrityError as error:
+            (placed,) = await self._statements.rows(_PLACING.shaped(with_key), **values)
+        except RefusedWrite as error:
             if with_key and violates(error, UNIQUE_VIOLATION):
                 raise IdempotentRequestInProgress from None
             raise
-        order_id, status, created_at, updated_at = inserted.one()
         return Order(
-            order_id, new.user_id, OrderStatus(status), list(lines), created_at, updated_at
+            placed["id"],
+            new.user_id,
+            OrderStatus(placed["status"]),
+            list(lines),
+            placed["created_at"],
+            placed["updated_at"],
         )
 
     async def save_status(self, order: Order) -> None:
-        statement = (
-            update(orders)
-            .where(orders.c.id == order.id)
-            .values(status=order.status.value, updated_at=func.now())
-            .returning(orders.c.updated_at)
+        (saved,) = await self._statements.rows(
+            _SAVING_STATUS.shaped(), order_id=order.id, status=order.status.value
         )
-        order.updated_at = (await self._statements.execute(statement)).scalar_one()
+        order.updated_at = saved["updated_at"]

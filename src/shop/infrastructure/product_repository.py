@@ -15,13 +15,20 @@ from sqlalchemy import (
     tuple_,
     update,
 )
-from sqlalchemy import exc as sa_exc
-from sqlalchemy.dialects.postgresql import array
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.sql.dml import UpdateBase
 
 from shop.domain.product_listing import ProductFilter, ProductOrdering, SortKey
 from shop.domain.products import NewProduct, Product, ProductInUse
-from shop.infrastructure.refused_writes import FOREIGN_KEY_VIOLATION, violates
-from shop.infrastructure.statements import Fields, Query, Runner, RunsStatements, Writes
+from shop.infrastructure.refused_writes import FOREIGN_KEY_VIOLATION, RefusedWrite, violates
+from shop.infrastructure.statements import (
+    DriverWrites,
+    Fields,
+    Query,
+    Runner,
+    RunsStatements,
+    Write,
+)
 from shop.infrastructure.tables import products
 
 
@@ -138,7 +145,62 @@ class SqlAlchemyProductReader(RunsStatements[Runner]):
         return [product_from_row(row) for row in rows]
 
 
-class SqlAlchemyProductRepository(SqlAlchemyProductReader[Writes]):
+def _locking_many() -> Select[Any]:
+    """The products with these ids, locked in id order (the same order for every caller, so
+    two orders for the same products wait for each other instead of deadlocking)."""
+    ids = bindparam("product_ids", type_=ARRAY(Integer))
+    return (
+        select(products)
+        .where(products.c.id == func.any(ids))
+        .order_by(products.c.id)
+        .with_for_update()
+    )
+
+
+def _saving_stock() -> UpdateBase:
+    """One statement for every product: the new quantities ride along as arrays."""
+    stock = select(
+        func.unnest(bindparam("product_ids", type_=ARRAY(Integer))).label("id"),
+        func.unnest(bindparam("quantities", type_=ARRAY(Integer))).label("quantity"),
+    ).subquery("stock")
+    return (
+        update(products)
+        .where(products.c.id == stock.c.id)
+        .values(quantity=stock.c.quantity, version=products.c.version + 1, updated_at=func.now())
+        .returning(products.c.id, products.c.version, products.c.updated_at)
+    )
+
+
+def _adding() -> UpdateBase:
+    columns = ("name", "description", "price", "quantity")
+    return insert(products).values({c: bindparam(c) for c in columns}).returning(*products.c)
+
+
+def _saving() -> UpdateBase:
+    columns = ("name", "description", "price", "quantity")
+    return (
+        update(products)
+        .where(products.c.id == bindparam("product_id"))
+        .values(
+            {c: bindparam(c) for c in columns}
+            | {"version": products.c.version + 1, "updated_at": func.now()}
+        )
+        .returning(products.c.version, products.c.updated_at)
+    )
+
+
+def _removing() -> UpdateBase:
+    return delete(products).where(products.c.id == bindparam("product_id")).returning(products.c.id)
+
+
+_LOCKING_MANY = Query(_locking_many)
+_SAVING_STOCK = Write(_saving_stock)
+_ADDING = Write(_adding)
+_SAVING = Write(_saving)
+_REMOVING = Write(_removing)
+
+
+class SqlAlchemyProductRepository(SqlAlchemyProductReader[DriverWrites]):
     """The write side's products: the reads, and locking and writing in the unit's transaction."""
 
     async def get_for_update(self, product_id: int) -> Product | None:
@@ -147,72 +209,51 @@ class SqlAlchemyProductRepository(SqlAlchemyProductReader[Writes]):
         )
 
     async def lock_many(self, product_ids: list[int]) -> list[Product]:
-        statement = (
-            select(products)
-            .where(products.c.id.in_(product_ids))
-            .order_by(products.c.id)
-            .with_for_update()
-        )
-        result = await self._statements.execute(statement)
-        return [product_from_row(row) for row in result.mappings()]
+        rows = await self._statements.rows(_LOCKING_MANY.shaped(), product_ids=product_ids)
+        return [product_from_row(row) for row in rows]
 
     async def save_stock(self, changed: list[Product]) -> None:
         if not changed:
             return
-        # One statement for every product: the new quantities ride along as arrays.
-        stock = select(
-            func.unnest(array([p.id for p in changed], type_=Integer)).label("id"),
-            func.unnest(array([p.quantity for p in changed], type_=Integer)).label("quantity"),
-        ).subquery("stock")
-        statement = (
-            update(products)
-            .where(products.c.id == stock.c.id)
-            .values(
-                quantity=stock.c.quantity,
-                version=products.c.version + 1,
-                updated_at=func.now(),
-            )
-            .returning(products.c.id, products.c.version, products.c.updated_at)
+        saved = await self._statements.rows(
+            _SAVING_STOCK.shaped(),
+            product_ids=[p.id for p in changed],
+            quantities=[p.quantity for p in changed],
         )
         by_id = {p.id: p for p in changed}
-        for product_id, version, updated_at in await self._statements.execute(statement):
-            by_id[product_id].version, by_id[product_id].updated_at = version, updated_at
+        for row in saved:
+            product = by_id[row["id"]]
+            product.version, product.updated_at = row["version"], row["updated_at"]
 
     async def add(self, new: NewProduct) -> Product:
-        statement = (
-            insert(products)
-            .values(
-                name=new.name,
-                description=new.description,
-                price=new.price,
-                quantity=new.quantity,
-            )
-            .returning(*products.c)
+        added = await self._statements.one(
+            _ADDING.shaped(),
+            product_from_row,
+            name=new.name,
+            description=new.description,
+            price=new.price,
+            quantity=new.quantity,
         )
-        return product_from_row((await self._statements.execute(statement)).mappings().one())
+        if added is None:
+            raise RuntimeError("INSERT ... RETURNING returned no row")
+        return added
 
     async def save(self, product: Product) -> None:
-        statement = (
-            update(products)
-            .where(products.c.id == product.id)
-            .values(
-                name=product.name,
-                description=product.description,
-                price=product.price,
-                quantity=product.quantity,
-                version=products.c.version + 1,
-                updated_at=func.now(),
-            )
-            .returning(products.c.version, products.c.updated_at)
+        (saved,) = await self._statements.rows(
+            _SAVING.shaped(),
+            product_id=product.id,
+            name=product.name,
+            description=product.description,
+            price=product.price,
+            quantity=product.quantity,
         )
-        product.version, product.updated_at = (await self._statements.execute(statement)).one()
+        product.version, product.updated_at = saved["version"], saved["updated_at"]
 
     async def remove(self, product_id: int) -> bool:
-        statement = delete(products).where(products.c.id == product_id).returning(products.c.id)
         try:
-            deleted = (await self._statements.execute(statement)).one_or_none()
-        except sa_exc.IntegrityError as error:
+            deleted = await self._statements.rows(_REMOVING.shaped(), product_id=product_id)
+        except RefusedWrite as error:
             if violates(error, FOREIGN_KEY_VIOLATION):
                 raise ProductInUse(product_id) from None
             raise
-        return deleted is not None
+        return bool(deleted)

@@ -1,11 +1,19 @@
-"""Why the database refused a write: the SQLSTATE of an integrity error, as the driver gives it."""
+"""Why the database refused a write: the integrity error asyncpg raised, and its SQLSTATE."""
 
-from sqlalchemy import exc as sa_exc
+import asyncpg  # type: ignore[import-untyped]  # no type hints shipped
 
 UNIQUE_VIOLATION = "23505"
 FOREIGN_KEY_VIOLATION = "23503"
 
+RefusedWrite: type[Exception] = asyncpg.exceptions.IntegrityConstraintViolationError
+"""What a write the database refuses raises: a unique, foreign key or check violation."""
 
-def violates(error: sa_exc.IntegrityError, sqlstate: str) -> bool:
+
+def violates(error: Exception, sqlstate: str) -> bool:
     """Whether the database refused the write with this SQLSTATE."""
-    return getattr(error.orig, "sqlstate", None) == sqlstate
+    return getattr(error, "sqlstate", None) == sqlstate
+
+
+def constraint_of(error: Exception) -> str:
+    """The name of the constraint the refused write broke ("" when the server gave none)."""
+    return getattr(error, "constraint_name", None) or ""

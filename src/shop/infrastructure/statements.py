@@ -1,17 +1,19 @@
-"""Running SQLAlchemy Core statements on one connection: reads the fast safe way, writes in a
-transaction.
+"""Running SQLAlchemy Core statements on one connection, each compiled once.
 
-A read is a `Query`: a builder registered once (`Query(builder)`), which makes the statement
-for a shape (which filters, which order, locked or not) with named `bindparam`s for the
-values. Each query compiles each of its shapes once and keeps it; the cache belongs to the
-builder, so no key can name another builder's statement.
+A statement is registered once with its builder: `Query(builder)` for a read, `Write(builder)`
+for an INSERT, UPDATE or DELETE (or a SELECT whose CTEs write). The builder makes the
+statement for a shape (which filters, which order, locked or not) with named `bindparam`s
+for the values; `.shaped(*shape)` compiles each shape once and keeps it. The cache belongs
+to the builder, so no key can name another builder's statement.
 
-On the read side the compiled SQL runs straight on the asyncpg connection that SQLAlchemy's
-pool lent out: SQLAlchemy still owns the pool and the connection's life, but no execution
-context, result wrapping or greenlet hop is paid per query. The values still get SQLAlchemy's
-result processing wherever a column's type has any (a TypeDecorator, an Enum, JSON, an
-array), so both sides read the same Python values. On the write side every statement goes
-through SQLAlchemy, inside its transaction.
+The compiled SQL runs straight on the asyncpg connection that SQLAlchemy's pool lent out:
+SQLAlchemy still owns the pool and the connection's life, but no execution context, result
+wrapping or greenlet hop is paid per statement. Values still get SQLAlchemy's processing
+wherever a column's or parameter's type has any (a TypeDecorator, an Enum, JSON), so what
+is written and read is what SQLAlchemy would have written and read. The read side runs
+reads in autocommit (`DriverReads`); the write side runs reads, locking reads and writes in
+the unit's transaction (`DriverWrites`). Behind PgBouncer the read side reads through
+SQLAlchemy in a read-only transaction instead (`TransactionReads`).
 """
 
 from abc import ABC, abstractmethod
@@ -19,9 +21,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeAlias, TypeVar, TypeVarTuple
 
-from sqlalchemy import CursorResult, Executable, Select
+from sqlalchemy import Select
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.dml import UpdateBase
 
 from shop.domain.read_side import WriteOnReadSide
 
@@ -29,10 +32,9 @@ _DIALECT = asyncpg_dialect()  # type: ignore[no-untyped-call]
 
 Fields: TypeAlias = Mapping[Any, Any]
 """A row, by column name: an asyncpg record or a SQLAlchemy row mapping."""
-Parameters: TypeAlias = Mapping[str, Any] | Sequence[Mapping[str, Any]] | None
-Written: TypeAlias = CursorResult[*tuple[Any, ...]]
-"""What a write returns: SQLAlchemy's result, with any RETURNING rows."""
 Processor: TypeAlias = Callable[[Any], Any] | None
+Built: TypeAlias = Select[Any] | UpdateBase
+"""What a builder makes: a SELECT, or an INSERT, UPDATE or DELETE (with RETURNING to read)."""
 
 Shape = TypeVarTuple("Shape")
 T = TypeVar("T")
@@ -42,13 +44,15 @@ T = TypeVar("T")
 class Prepared:
     """One shape of a query, built and compiled."""
 
-    statement: Select[Any]
+    statement: Built
     sql: str
     parameter_names: tuple[str, ...]
     constants: Mapping[str, Any]
     """Values the statement carries itself (`quantity > 0` binds its 0)."""
-    locks: bool
-    """Whether it is a `SELECT ... FOR UPDATE` (or `FOR SHARE`)."""
+    bind_processors: tuple[Processor, ...]
+    """SQLAlchemy's bind processor of each parameter, in order; empty when none has one."""
+    exclusive: bool
+    """Whether it locks or writes rows (`FOR UPDATE`, a DML): only a unit of work runs it."""
     processors: tuple[Processor, ...] | None = field(default=None)
     """SQLAlchemy's result processor of each column on the driver; None until first run."""
 
@@ -59,38 +63,53 @@ class Query(Generic[*Shape]):
     Register module-level builders only: the compiled shapes live as long as the query.
     """
 
-    def __init__(self, build: Callable[[*Shape], Select[Any]]) -> None:
+    writes = False
+
+    def __init__(self, build: Callable[[*Shape], Built]) -> None:
         self._build = build
         self._shapes: dict[tuple[*Shape], Prepared] = {}
 
     def shaped(self, *shape: *Shape) -> Prepared:
         found = self._shapes.get(shape)
         if found is None:
-            found = self._shapes[shape] = _prepare(self._build(*shape))
+            found = self._shapes[shape] = _prepare(self._build(*shape), self.writes)
         return found
 
     def __repr__(self) -> str:
-        return f"Query({getattr(self._build, '__qualname__', self._build)})"
+        return f"{type(self).__name__}({getattr(self._build, '__qualname__', self._build)})"
 
 
-def _prepare(statement: Select[Any]) -> Prepared:
+class Write(Query[*Shape]):
+    """A write's builder, registered the same way: only a unit of work runs its statements."""
+
+    writes = True
+
+
+def _prepare(statement: Built, writes: bool) -> Prepared:
     compiled = statement.compile(dialect=_DIALECT)
+    names = tuple(compiled.positiontup or ())
+    bind_processors = tuple(
+        compiled.binds[name].type.dialect_impl(_DIALECT).bind_processor(_DIALECT) for name in names
+    )
+    locks = isinstance(statement, Select) and statement._for_update_arg is not None
     return Prepared(
         statement,
         str(compiled),
-        tuple(compiled.positiontup or ()),
+        names,
         compiled.params,
-        statement._for_update_arg is not None,
+        bind_processors if any(bind_processors) else (),
+        writes or locks or isinstance(statement, UpdateBase),
     )
 
 
 class Reads(ABC):
-    """Runs the reads of one use of a connection; a locking read is refused (WriteOnReadSide)."""
+    """Runs the statements of one use of a connection; on the read side a locking read or a
+    write is refused (WriteOnReadSide)."""
 
     async def rows(self, read: Prepared, **values: Any) -> Sequence[Fields]:
-        """The rows of `read` (a query's shape) with these values."""
-        if read.locks and not self._may_lock():
-            raise WriteOnReadSide("the read side cannot lock rows; use a unit of work")
+        """The rows of `read` (a statement's shape) with these values."""
+        if read.exclusive and not self._may_lock_and_write():
+            raise WriteOnReadSide("the read side cannot lock or write rows; use a unit of work")
         return await self._fetch(read, values)
 
     async def one(self, read: Prepared, entity: Callable[[Fields], T], **values: Any) -> T | None:
@@ -98,7 +117,7 @@ class Reads(ABC):
         found = await self.rows(read, **values)
         return entity(found[0]) if found else None
 
-    def _may_lock(self) -> bool:
+    def _may_lock_and_write(self) -> bool:
         return False
 
     @abstractmethod
@@ -115,6 +134,11 @@ class DriverReads(Reads):
     async def _fetch(self, read: Prepared, values: Mapping[str, Any]) -> Sequence[Fields]:
         given = {**read.constants, **values}
         arguments = [given[name] for name in read.parameter_names]
+        if read.bind_processors:
+            arguments = [
+                value if process is None else process(value)
+                for value, process in zip(arguments, read.bind_processors, strict=True)
+            ]
         processors = read.processors
         if processors is None:
             processors = read.processors = await self._processors_of(read)
@@ -133,7 +157,7 @@ class DriverReads(Reads):
         oids = [attribute.type.oid for attribute in described.get_attributes()]
         processors = tuple(
             column.type.dialect_impl(_DIALECT).result_processor(_DIALECT, oid)
-            for column, oid in zip(read.statement.selected_columns, oids, strict=True)
+            for column, oid in zip(read.statement.exported_columns, oids, strict=True)
         )
         return processors if any(processors) else ()
 
@@ -157,23 +181,20 @@ class TransactionReads(Reads):
         return mappings
 
 
-class Writes(TransactionReads):
-    """The write side's: reads that may lock, and writes, all in the unit's transaction."""
+class DriverWrites(DriverReads):
+    """The write side's: reads that may lock, and writes, on the driver in the unit's
+    transaction."""
 
-    def _may_lock(self) -> bool:
+    def _may_lock_and_write(self) -> bool:
         return True
-
-    async def execute(self, statement: Executable, parameters: Parameters = None) -> Written:
-        """Run a write (or a locking read built on the spot) in the unit's transaction."""
-        return await self._connection.execute(statement, parameters)
 
 
 Runner = TypeVar("Runner", bound=Reads)
 
 
 class RunsStatements(Generic[Runner]):
-    """A reader or repository: it runs its statements through its side's `Reads` (`Writes`,
-    which may also lock and write, on the write side)."""
+    """A reader or repository: it runs its statements through its side's `Reads`
+    (`DriverWrites`, which may also lock and write, on the write side)."""
 
     def __init__(self, statements: Runner) -> None:
         self._statements = statements

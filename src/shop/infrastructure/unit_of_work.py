@@ -1,29 +1,35 @@
-"""The SQLAlchemy unit of work: one pooled connection, committed only when told, always closed."""
+"""The SQLAlchemy unit of work: one pooled connection, one transaction, committed only when
+told, always given back."""
 
-from typing import Self
+from typing import Any, Self
 
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.engine.interfaces import PoolProxiedConnection
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from shop.domain.errors import DomainError
 from shop.domain.unit_of_work import AbstractUnitOfWork, AlreadyOpen, ExcInfo
 from shop.infrastructure.connection_gate import ConnectionGate
-from shop.infrastructure.connection_health import is_connection_error
 from shop.infrastructure.connection_outcomes import (
     raise_close_failure,
     raise_connect_failure,
     settle,
 )
+from shop.infrastructure.engine import give_back
 from shop.infrastructure.order_repository import SqlAlchemyOrderRepository
 from shop.infrastructure.product_repository import SqlAlchemyProductRepository
-from shop.infrastructure.statements import Writes
+from shop.infrastructure.statements import DriverWrites
 from shop.infrastructure.user_repository import SqlAlchemyUserRepository
 from shop.infrastructure.wal_positions import note_commit_position
 
 
 class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
-    """Checks out one connection per `async with` (one instance serves one block at a time).
+    """Borrows one connection from the engine's pool per `async with` (one instance serves
+    one block at a time) and runs everything in one transaction that only `commit()` keeps.
 
-    Everything runs in a SQLAlchemy transaction that only `commit()` keeps; leaving the block
-    rolls back the rest and returns the connection.
+    The statements run on the pool's asyncpg connection itself, in a transaction begun on
+    it (see `shop.infrastructure.statements`). Leaving the block rolls back the rest and
+    gives the connection back; a connection an unexpected error or a cancellation broke off
+    mid-statement is closed instead, and the server rolls its transaction back.
     """
 
     def __init__(
@@ -32,18 +38,28 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         self._commit_positions = commit_positions
         self._engine = engine
         self._gate = gate
-        self._connection: AsyncConnection | None = None
+        self._lent: PoolProxiedConnection | None = None
+        self._transaction: Any = None
 
     async def __aenter__(self) -> Self:
-        if self._connection is not None:
+        if self._lent is not None:
             raise AlreadyOpen("this unit of work is already open; nest another instance")
         await self._gate.enter()
+        lent = None
         try:
-            self._connection = await self._engine.connect()
+            lent = self._lent = await self._engine.raw_connection()
+            driver: Any = lent.driver_connection
+            self._transaction = driver.transaction()
+            await self._transaction.start()
         except BaseException as error:
-            self._gate.leave()
+            self._lent = self._transaction = None
+            try:
+                if lent is not None:
+                    await give_back(self._engine, lent, broken=True)
+            finally:
+                self._gate.leave()
             raise_connect_failure(error, self._gate)
-        writes = Writes(self._connection)
+        writes = DriverWrites(driver)
         self.products = SqlAlchemyProductRepository(writes)
         self.users = SqlAlchemyUserRepository(writes)
         self.orders = SqlAlchemyOrderRepository(writes)
@@ -51,15 +67,17 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
 
     async def __aexit__(self, *exc_info: *ExcInfo) -> None:
         exc = exc_info[1]
-        connection, self._connection = self._connection, None
+        lent, self._lent = self._lent, None
+        transaction, self._transaction = self._transaction, None
+        # A domain error leaves the connection between statements; anything else (a lost
+        # connection, a cancelled request, a bug) may have broken off a statement.
+        broken = exc is not None and not isinstance(exc, DomainError)
         try:
-            if connection is not None:
-                if exc is not None and is_connection_error(exc):
-                    # Gone or hung: a ROLLBACK would wait for an answer that may never come,
-                    # and the server rolls back by itself when the connection ends.
-                    await connection.invalidate()
-                # Closing rolls back whatever was not committed and returns the connection.
-                await connection.close()
+            if lent is not None:
+                driver: Any = lent.driver_connection
+                if not broken and transaction is not None and driver.is_in_transaction():
+                    await transaction.rollback()  # neither committed nor rolled back yet
+                await give_back(self._engine, lent, broken)
         except Exception as close_error:
             raise_close_failure(close_error, exc, self._gate)
         finally:
@@ -68,14 +86,16 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
 
     async def commit(self) -> None:
         await self._active.commit()
-        if self._commit_positions:  # reads may come from replicas: say where this write is
-            await note_commit_position(self._active)
+        if self._commit_positions and self._lent is not None:
+            # Reads may come from replicas: say where this write is.
+            await note_commit_position(self._lent.driver_connection)
 
     async def rollback(self) -> None:
         await self._active.rollback()
 
     @property
-    def _active(self) -> AsyncConnection:
-        if self._connection is None:
+    def _active(self) -> Any:
+        """The transaction of the open block."""
+        if self._transaction is None:
             raise RuntimeError("commit() and rollback() need an open unit of work")
-        return self._connection
+        return self._transaction

@@ -3,11 +3,23 @@
 from typing import Any
 
 from sqlalchemy import Select, bindparam, func, insert, select, update
-from sqlalchemy import exc as sa_exc
+from sqlalchemy.sql.dml import UpdateBase
 
 from shop.domain.users import EmailTaken, NewUser, Role, User, UsernameTaken
-from shop.infrastructure.refused_writes import UNIQUE_VIOLATION, violates
-from shop.infrastructure.statements import Fields, Query, Runner, RunsStatements, Writes
+from shop.infrastructure.refused_writes import (
+    UNIQUE_VIOLATION,
+    RefusedWrite,
+    constraint_of,
+    violates,
+)
+from shop.infrastructure.statements import (
+    DriverWrites,
+    Fields,
+    Query,
+    Runner,
+    RunsStatements,
+    Write,
+)
 from shop.infrastructure.tables import users
 
 
@@ -24,11 +36,11 @@ def user_from_row(fields: Fields) -> User:
     )
 
 
-def _taken(error: sa_exc.IntegrityError) -> Exception:
+def _taken(error: Exception) -> Exception:
     """The domain's word for a unique violation, by the constraint that was hit."""
     if not violates(error, UNIQUE_VIOLATION):
         return error
-    constraint = getattr(getattr(error.orig, "__cause__", None), "constraint_name", None) or ""
+    constraint = constraint_of(error)
     if "email" in constraint:
         return EmailTaken()
     if "username" in constraint:
@@ -50,9 +62,25 @@ def _listing(after: bool) -> Select[Any]:
     return statement.where(users.c.id > bindparam("after_id")) if after else statement
 
 
+def _adding() -> UpdateBase:
+    columns = ("email", "username", "hashed_password", "role")
+    return insert(users).values({c: bindparam(c) for c in columns}).returning(*users.c)
+
+
+def _saving() -> UpdateBase:
+    columns = ("username", "hashed_password", "role", "is_active", "token_version")
+    return (
+        update(users)
+        .where(users.c.id == bindparam("user_id"))
+        .values({c: bindparam(c) for c in columns})
+    )
+
+
 _BY_ID = Query(_by_id)
 _BY_EMAIL = Query(_by_email)
 _LISTING = Query(_listing)
+_ADDING = Write(_adding)
+_SAVING = Write(_saving)
 
 
 class SqlAlchemyUserReader(RunsStatements[Runner]):
@@ -72,42 +100,38 @@ class SqlAlchemyUserReader(RunsStatements[Runner]):
         return [user_from_row(row) for row in rows]
 
 
-class SqlAlchemyUserRepository(SqlAlchemyUserReader[Writes]):
+class SqlAlchemyUserRepository(SqlAlchemyUserReader[DriverWrites]):
     """The write side's users: the reads, and writing in the unit's transaction."""
 
     async def get_for_update(self, user_id: int) -> User | None:
         return await self._statements.one(_BY_ID.shaped(True), user_from_row, user_id=user_id)
 
     async def add(self, new: NewUser) -> User:
-        statement = (
-            insert(users)
-            .values(
+        try:
+            added = await self._statements.one(
+                _ADDING.shaped(),
+                user_from_row,
                 email=new.email,
                 username=new.username,
                 hashed_password=new.password_hash,
                 role=new.role.value,
             )
-            .returning(*users.c)
-        )
-        try:
-            row = (await self._statements.execute(statement)).mappings().one()
-        except sa_exc.IntegrityError as error:
+        except RefusedWrite as error:
             raise _taken(error) from None
-        return user_from_row(row)
+        if added is None:
+            raise RuntimeError("INSERT ... RETURNING returned no row")
+        return added
 
     async def save(self, user: User) -> None:
-        statement = (
-            update(users)
-            .where(users.c.id == user.id)
-            .values(
+        try:
+            await self._statements.rows(
+                _SAVING.shaped(),
+                user_id=user.id,
                 username=user.username,
                 hashed_password=user.password_hash,
                 role=user.role.value,
                 is_active=user.is_active,
                 token_version=user.token_version,
             )
-        )
-        try:
-            await self._statements.execute(statement)
-        except sa_exc.IntegrityError as error:
+        except RefusedWrite as error:
             raise _taken(error) from None
