@@ -4,9 +4,9 @@ from datetime import datetime
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
+from typing_extensions import TypedDict
 
 from shop.api.responses import JsonBody
-from shop.api.schemas.entity_fields import out_of
 from shop.api.schemas.fields import JSON_INTEGER, PriceOut
 from shop.api.schemas.pages import page_json
 from shop.domain.limits import MAX_ID, MAX_LINE_QUANTITY, MAX_LINES
@@ -36,17 +36,17 @@ class OrderCreate(BaseModel):
         return OrderRequest(tuple(OrderItem(i.product_id, i.quantity) for i in self.items))
 
 
-class OrderLineOut(BaseModel):
-    product_id: int = Field(examples=[42])
-    product_name: str = Field(examples=["Espresso machine"])
-    quantity: int = Field(examples=[2])
+class OrderLineOut(TypedDict):
+    product_id: Annotated[int, Field(examples=[42])]
+    product_name: Annotated[str, Field(examples=["Espresso machine"])]
+    quantity: Annotated[int, Field(examples=[2])]
     unit_price: PriceOut
     line_total: PriceOut
 
 
-class OrderOut(BaseModel):
-    id: int = Field(examples=[1001])
-    user_id: int = Field(examples=[7])
+class OrderOut(TypedDict):
+    id: Annotated[int, Field(examples=[1001])]
+    user_id: Annotated[int, Field(examples=[7])]
     status: OrderStatus
     items: list[OrderLineOut]
     total: PriceOut
@@ -55,7 +55,25 @@ class OrderOut(BaseModel):
 
 
 def order_out(order: Order) -> OrderOut:
-    return out_of(OrderOut, order, items=[out_of(OrderLineOut, line) for line in order.lines])
+    items: list[OrderLineOut] = [
+        {
+            "product_id": line.product_id,
+            "product_name": line.product_name,
+            "quantity": line.quantity,
+            "unit_price": line.unit_price,
+            "line_total": line.line_total,
+        }
+        for line in order.lines
+    ]
+    return {
+        "id": order.id,
+        "user_id": order.user_id,
+        "status": order.status,
+        "items": items,
+        "total": order.total,
+        "created_at": order.created_at,
+        "updated_at": order.updated_at,
+    }
 
 
 ORDER_JSON: JsonBody[OrderOut] = JsonBody(OrderOut)

@@ -74,9 +74,6 @@ class ProductUpdate(PartialUpdate):
         return ProductChanges(**self.model_dump(include=self.model_fields_set))
 
 
-# A TypedDict rather than a model: routes build it from the entity, whose values are already
-# checked, and pydantic serializes a list of these three times faster than the same list of
-# models (a page of 20: 25 µs against 70 µs).
 class ProductOut(TypedDict):
     """A product as responses show it."""
 
@@ -90,8 +87,6 @@ class ProductOut(TypedDict):
 
 
 def product_out(product: Product) -> ProductOut:
-    # A literal: the hot reads build one per product, and it is 2.6 times cheaper than
-    # calling the TypedDict (0.18 µs against 0.48 µs).
     return {
         "id": product.id,
         "name": product.name,

@@ -11,9 +11,9 @@ from pydantic import (
     StringConstraints,
 )
 from pydantic.json_schema import SkipJsonSchema
+from typing_extensions import TypedDict
 
 from shop.api.responses import JsonBody
-from shop.api.schemas.entity_fields import out_of
 from shop.api.schemas.fields import domain_rule
 from shop.api.schemas.pages import page_json
 from shop.api.schemas.partial_updates import PartialUpdate
@@ -74,17 +74,25 @@ class UserAdminUpdate(PartialUpdate):
     role: Role | SkipJsonSchema[None] = None
 
 
-class UserOut(BaseModel):
-    id: int = Field(examples=[7])
-    email: str = Field(examples=["ada@example.com"])
-    username: str = Field(examples=["ada"])
+class UserOut(TypedDict):
+    id: Annotated[int, Field(examples=[7])]
+    email: Annotated[str, Field(examples=["ada@example.com"])]
+    username: Annotated[str, Field(examples=["ada"])]
     role: Role
     is_active: bool
     created_at: datetime
 
 
 def user_out(user: User) -> UserOut:
-    return out_of(UserOut, user)
+    """Only the fields a response shows: nothing else of the user (a password hash)."""
+    return {
+        "id": user.id,
+        "email": user.email,
+        "username": user.username,
+        "role": user.role,
+        "is_active": user.is_active,
+        "created_at": user.created_at,
+    }
 
 
 class LoginForm(BaseModel):
