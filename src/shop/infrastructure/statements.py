@@ -21,10 +21,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeAlias, TypeVar, TypeVarTuple
 
-from sqlalchemy import Select
+from sqlalchemy import ARRAY, Enum, Select
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.dml import UpdateBase
+from sqlalchemy.types import TypeEngine
 
 from shop.domain.read_side import WriteOnReadSide
 
@@ -33,6 +34,7 @@ _DIALECT = asyncpg_dialect()  # type: ignore[no-untyped-call]
 Fields: TypeAlias = Mapping[Any, Any]
 """A row, by column name: an asyncpg record or a SQLAlchemy row mapping."""
 Processor: TypeAlias = Callable[[Any], Any] | None
+ColumnProcessor: TypeAlias = tuple[str, Callable[[Any], Any]]
 Built: TypeAlias = Select[Any] | UpdateBase
 """What a builder makes: a SELECT, or an INSERT, UPDATE or DELETE (with RETURNING to read)."""
 
@@ -53,8 +55,9 @@ class Prepared:
     """SQLAlchemy's bind processor of each parameter, in order; empty when none has one."""
     exclusive: bool
     """Whether it locks or writes rows (`FOR UPDATE`, a DML): only a unit of work runs it."""
-    processors: tuple[Processor, ...] | None = field(default=None)
-    """SQLAlchemy's result processor of each column on the driver; None until first run."""
+    processors: tuple[ColumnProcessor, ...] | None = field(default=None)
+    """The columns that SQLAlchemy processes after the driver, by name, with their result
+    processors; None until first run."""
 
 
 class Query(Generic[*Shape]):
@@ -147,26 +150,43 @@ class DriverReads(Reads):
             return records  # plain columns: the driver's values are SQLAlchemy's
         return [_processed(record, processors) for record in records]
 
-    async def _processors_of(self, read: Prepared) -> tuple[Processor, ...]:
-        """Each column's SQLAlchemy result processor, for the types the server reports.
+    async def _processors_of(self, read: Prepared) -> tuple[ColumnProcessor, ...]:
+        """The SQLAlchemy result processor of each column that has one, for the types the
+        server reports.
 
         Asked once per shape and process (one extra round trip); an empty tuple when no
         column needs one, which is the common case and costs nothing per row.
         """
         described = await self._driver.prepare(read.sql)
-        oids = [attribute.type.oid for attribute in described.get_attributes()]
-        processors = tuple(
-            column.type.dialect_impl(_DIALECT).result_processor(_DIALECT, oid)
-            for column, oid in zip(read.statement.exported_columns, oids, strict=True)
+        processors = (
+            (attribute.name, _result_processor(column.type, attribute.type.oid))
+            for column, attribute in zip(
+                read.statement.exported_columns, described.get_attributes(), strict=True
+            )
         )
-        return processors if any(processors) else ()
+        return tuple((name, process) for name, process in processors if process is not None)
 
 
-def _processed(record: Any, processors: tuple[Processor, ...]) -> Fields:
-    return {
-        name: value if process is None else process(value)
-        for (name, value), process in zip(record.items(), processors, strict=True)
-    }
+def _result_processor(column_type: TypeEngine[Any], oid: int) -> Processor:
+    """SQLAlchemy's result processor for a column of this type, or None where it would only
+    copy what the driver gives: an ARRAY of items that need no processing of their own comes
+    from asyncpg as the list SQLAlchemy would make of it."""
+    implementation = column_type.dialect_impl(_DIALECT)
+    if (
+        isinstance(implementation, ARRAY)
+        and not implementation.as_tuple
+        and not isinstance(implementation.item_type, Enum)
+        and implementation.item_type.dialect_impl(_DIALECT).result_processor(_DIALECT, oid) is None
+    ):
+        return None
+    return implementation.result_processor(_DIALECT, oid)
+
+
+def _processed(record: Any, processors: tuple[ColumnProcessor, ...]) -> Fields:
+    row = dict(record)
+    for name, process in processors:
+        row[name] = process(row[name])
+    return row
 
 
 class TransactionReads(Reads):
