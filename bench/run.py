@@ -62,6 +62,7 @@ PAGING_SORTS = ("id", "price")
 DEEP_PAGE_FROM_END = 30
 """The deep page starts after the product this far from the end of the listing."""
 LEAK_CHUNK_SECONDS = 5
+SETTLE_SECONDS = 2.0
 """wrk runs for its whole duration even when every thread has sent its share: keep runs short."""
 PRESETS: dict[str, dict[str, Any]] = {
     "full": {
@@ -205,6 +206,9 @@ def alternate(
             server, load = runs[name]
             result = run_wrk(server.base_url, load, options.pressure(), log)
             series[name].samples.append(Sample(result, server.rss_per_worker_mib()))
+            # wrk hangs up with requests still queued in the server, which it serves for a
+            # moment after; the next round starts on a server that has caught up.
+            time.sleep(SETTLE_SECONDS)
     return series
 
 
