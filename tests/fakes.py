@@ -193,9 +193,11 @@ class InMemoryOrderRepository(InMemoryOrderReader):
         rows: dict[int, Order],
         keys: dict[tuple[int, str], IdempotencyRecord],
         clock: FakeClock,
+        products: InMemoryProductRepository,
     ) -> None:
         super().__init__(rows, keys)
         self._clock = clock
+        self._products = products
         self._ids = itertools.count(max(rows, default=0) + 1)
 
     async def get_for_update(self, order_id: int) -> Order | None:
@@ -212,6 +214,7 @@ class InMemoryOrderRepository(InMemoryOrderReader):
             self.keys[new.user_id, idempotency_key] = IdempotencyRecord(
                 request_fingerprint, order.id
             )
+        await self._products.save_stock(new.taken_from)
         self.rows[order.id] = copy.deepcopy(order)
         return order
 
@@ -288,7 +291,10 @@ class FakeUnitOfWork(AbstractUnitOfWork):
         )
         self.users = InMemoryUserRepository(copy.deepcopy(self.committed_users), self.clock)
         self.orders = InMemoryOrderRepository(
-            copy.deepcopy(self.committed_orders), dict(self.committed_keys), self.clock
+            copy.deepcopy(self.committed_orders),
+            dict(self.committed_keys),
+            self.clock,
+            self.products,
         )
         return self
 

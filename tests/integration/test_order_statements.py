@@ -25,8 +25,8 @@ if TYPE_CHECKING:
 # Each budget counts the statement that finds the caller behind the bearer token.
 LIST_BUDGET = 2  # the caller; one page of orders with their lines
 READ_BUDGET = 2  # the caller; the order with its lines
-PLACE_BUDGET = 4  # the caller; lock the products; save the stock; the order with its lines
-PLACE_WITH_KEY_BUDGET = 5  # ... and look the key up first (stored with the order)
+PLACE_BUDGET = 3  # the caller; lock the products; the order with its lines and the stock left
+PLACE_WITH_KEY_BUDGET = 4  # ... and look the key up first (stored with the order)
 REPLAY_BUDGET = 3  # the caller; the key; the order it names
 CANCEL_BUDGET = 5  # the caller; lock the order; lock its products; save the stock; the status
 

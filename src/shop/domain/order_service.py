@@ -57,7 +57,6 @@ class OrderService:
             async with self._uow as uow:
                 products = await uow.products.lock_many(request.product_ids)
                 new_order = take_stock(actor.id, request, products)
-                await uow.products.save_stock(products)
                 order = await uow.orders.add(new_order, idempotency_key, fingerprint)
                 await uow.commit()
         except OutOfStock:

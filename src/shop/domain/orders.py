@@ -121,8 +121,12 @@ def total_of(lines: list[OrderLine]) -> Decimal:
 
 @dataclass(frozen=True, slots=True)
 class NewOrder:
+    """An order to store, and the products its lines took their stock from (locked by the
+    unit of work, with the stock that is left): the order and that stock are stored together."""
+
     user_id: int
     lines: list[OrderLine]
+    taken_from: list[Product]
 
     @property
     def total(self) -> Decimal:
@@ -151,7 +155,7 @@ def take_stock(user_id: int, request: OrderRequest, products: list[Product]) -> 
         raise OrderTooLarge
     for line in lines:
         by_id[line.product_id].reserve(line.quantity)
-    return NewOrder(user_id, lines)
+    return NewOrder(user_id, lines, [by_id[line.product_id] for line in lines])
 
 
 def return_stock(lines: list[OrderLine], products: list[Product]) -> None:
@@ -238,8 +242,9 @@ class OrderRepository(OrderReader, Protocol):
     async def add(
         self, new: NewOrder, idempotency_key: str | None, request_fingerprint: str | None
     ) -> Order:
-        """Store the order (and the key that produced it); IdempotentRequestInProgress when
-        another unit stored the same key for the same user meanwhile."""
+        """Store the order, the stock left on the products it took from, and the key that
+        produced it, all or nothing; IdempotentRequestInProgress when another unit stored the
+        same key for the same user meanwhile."""
         ...
 
     async def save_status(self, order: Order) -> None: ...

@@ -14,6 +14,7 @@ from shop.domain.orders import (
     OrderLine,
     OrderStatus,
 )
+from shop.infrastructure.product_repository import stock_update
 from shop.infrastructure.refused_writes import UNIQUE_VIOLATION, RefusedWrite, violates
 from shop.infrastructure.statements import (
     DriverWrites,
@@ -27,11 +28,12 @@ from shop.infrastructure.tables import idempotency_keys, order_items, orders
 
 
 def _placing(with_key: bool) -> Select[Any]:
-    """One statement for an order, its lines (and the key that placed it): one round trip.
+    """One statement for an order, its lines, the stock left on its products (and the key
+    that placed it): one round trip.
 
     The lines travel as parallel arrays and are inserted in their order (WITH ORDINALITY),
     so their ids keep the order the customer gave. A key already taken fails the whole
-    statement with a unique violation, as its own INSERT would.
+    statement with a unique violation, as its own INSERT would, and nothing is stored.
     """
     new_order = (
         insert(orders)
@@ -62,9 +64,10 @@ def _placing(with_key: bool) -> Select[Any]:
         )
         .cte("items")
     )
+    stock_left = stock_update("stock_ids", "stock_levels").cte("stock_left")
     placed = select(
         new_order.c.id, new_order.c.status, new_order.c.created_at, new_order.c.updated_at
-    ).add_cte(items)
+    ).add_cte(items, stock_left)
     if with_key:
         key = (
             insert(idempotency_keys)
@@ -221,6 +224,8 @@ class SqlAlchemyOrderRepository(SqlAlchemyOrderReader[DriverWrites]):
             "product_names": [line.product_name for line in lines],
             "quantities": [line.quantity for line in lines],
             "unit_prices": [line.unit_price for line in lines],
+            "stock_ids": [product.id for product in new.taken_from],
+            "stock_levels": [product.quantity for product in new.taken_from],
         }
         if with_key:
             values |= {"key": idempotency_key, "fingerprint": request_fingerprint}

@@ -157,11 +157,12 @@ def _locking_many() -> Select[Any]:
     )
 
 
-def _saving_stock() -> UpdateBase:
-    """One statement for every product: the new quantities ride along as arrays."""
+def stock_update(ids: str, levels: str) -> UpdateBase:
+    """Each product's stock set to what is left, for any number of products in one statement:
+    the ids and the stock levels come as two array parameters of these names."""
     stock = select(
-        func.unnest(bindparam("product_ids", type_=ARRAY(Integer))).label("id"),
-        func.unnest(bindparam("quantities", type_=ARRAY(Integer))).label("quantity"),
+        func.unnest(bindparam(ids, type_=ARRAY(Integer))).label("id"),
+        func.unnest(bindparam(levels, type_=ARRAY(Integer))).label("quantity"),
     ).subquery("stock")
     return (
         update(products)
@@ -169,6 +170,10 @@ def _saving_stock() -> UpdateBase:
         .values(quantity=stock.c.quantity, version=products.c.version + 1, updated_at=func.now())
         .returning(products.c.id, products.c.version, products.c.updated_at)
     )
+
+
+def _saving_stock() -> UpdateBase:
+    return stock_update("product_ids", "quantities")
 
 
 def _adding() -> UpdateBase:
