@@ -15,6 +15,7 @@ from shop.api.consistency_tokens import (
 )
 from shop.api.docs import add_offline_docs
 from shop.api.head import HeadAsGetMiddleware
+from shop.api.log_setup import leave_out_unused_record_fields
 from shop.api.media_types import refuse_unsupported_media_types
 from shop.api.openapi import install_openapi
 from shop.api.problems import install_problem_handlers
@@ -60,6 +61,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 def create_app(container: Container | None = None) -> FastAPI:
+    leave_out_unused_record_fields()
     app = FastAPI(
         title="Shop",
         version="1.0.0",
