@@ -213,7 +213,8 @@ def _environments(url: URL) -> dict[str, dict[str, str]]:
     patience = {f"DB_{name}_TIMEOUT": "600" for name in ("POOL", "STATEMENT", "SOCKET")}
     service = service_environment(url, secret, data_dir) | patience
     # The seeded customers are users 1..CUSTOMERS, at token version 0.
-    signer = JwtTokenService(secret, Settings.model_fields["jwt_issuer"].default, 3600)
+    # Valid for a day: measuring every endpoint under callgrind takes hours on a busy machine.
+    signer = JwtTokenService(secret, Settings.model_fields["jwt_issuer"].default, 86_400)
     tokens = ",".join(signer.issue(user_id, 0).token for user_id in range(1, CUSTOMERS + 1))
     return {
         "service": service | {TOKENS_VARIABLE: tokens},
