@@ -16,17 +16,11 @@ from shop.domain.orders import (
 )
 from shop.infrastructure.product_repository import stock_update
 from shop.infrastructure.refused_writes import UNIQUE_VIOLATION, RefusedWrite, violates
-from shop.infrastructure.statements import (
-    DriverWrites,
-    Fields,
-    Query,
-    Runner,
-    RunsStatements,
-    Write,
-)
+from shop.infrastructure.statements import Fields, Query, Runner, RunsStatements, Write, Writes
 from shop.infrastructure.tables import idempotency_keys, order_items, orders
 
 
+@Write
 def _placing(with_key: bool) -> Select[Any]:
     """One statement for an order, its lines, the stock left on its products (and the key
     that placed it): one round trip.
@@ -86,9 +80,6 @@ def _placing(with_key: bool) -> Select[Any]:
     return placed
 
 
-_PLACING = Write(_placing)
-
-
 def _lines_of(item: Any, label: str) -> Any:
     """One item column of all of an order's lines, as an array in the order they were written."""
     return func.array_agg(aggregate_order_by(item, order_items.c.id)).label(label)
@@ -137,11 +128,13 @@ def order_from_row(fields: Fields) -> Order:
     )
 
 
+@Query
 def _by_id(lock: bool) -> Select[Any]:
     statement = _ORDER_WITH_LINES.where(orders.c.id == bindparam("order_id"))
     return statement.with_for_update(of=orders) if lock else statement
 
 
+@Query
 def _listing(shape: frozenset[str]) -> Select[Any]:
     """Newest first, filtered by whichever of the named parameters the shape has."""
     statement = _ORDER_WITH_LINES.order_by(orders.c.id.desc()).limit(bindparam("limit"))
@@ -154,6 +147,7 @@ def _listing(shape: frozenset[str]) -> Select[Any]:
     return statement
 
 
+@Query
 def _idempotency_record() -> Select[Any]:
     return select(idempotency_keys.c.request_fingerprint, idempotency_keys.c.order_id).where(
         idempotency_keys.c.user_id == bindparam("user_id"),
@@ -161,6 +155,7 @@ def _idempotency_record() -> Select[Any]:
     )
 
 
+@Write
 def _saving_status() -> UpdateBase:
     return (
         update(orders)
@@ -168,12 +163,6 @@ def _saving_status() -> UpdateBase:
         .values(status=bindparam("status"), updated_at=func.now())
         .returning(orders.c.updated_at)
     )
-
-
-_BY_ID = Query(_by_id)
-_LISTING = Query(_listing)
-_IDEMPOTENCY_RECORD = Query(_idempotency_record)
-_SAVING_STATUS = Write(_saving_status)
 
 
 def _record_from_row(fields: Fields) -> IdempotencyRecord:
@@ -184,11 +173,11 @@ class SqlAlchemyOrderReader(RunsStatements[Runner]):
     """The read side's orders: looking up, listing, and the idempotency keys behind them."""
 
     async def get(self, order_id: int) -> Order | None:
-        return await self._statements.one(_BY_ID.shaped(False), order_from_row, order_id=order_id)
+        return await self._statements.one(_by_id.shaped(False), order_from_row, order_id=order_id)
 
     async def idempotency_record(self, user_id: int, key: str) -> IdempotencyRecord | None:
         return await self._statements.one(
-            _IDEMPOTENCY_RECORD.shaped(), _record_from_row, user_id=user_id, key=key
+            _idempotency_record.shaped(), _record_from_row, user_id=user_id, key=key
         )
 
     async def list_page(
@@ -202,15 +191,15 @@ class SqlAlchemyOrderReader(RunsStatements[Runner]):
         if before_id is not None:
             values["before_id"] = before_id
         shape = frozenset(values)
-        rows = await self._statements.rows(_LISTING.shaped(shape), **values)
+        rows = await self._statements.rows(_listing.shaped(shape), **values)
         return [order_from_row(row) for row in rows]
 
 
-class SqlAlchemyOrderRepository(SqlAlchemyOrderReader[DriverWrites]):
+class SqlAlchemyOrderRepository(SqlAlchemyOrderReader[Writes]):
     """The write side's orders: the reads, and locking and writing in the unit's transaction."""
 
     async def get_for_update(self, order_id: int) -> Order | None:
-        return await self._statements.one(_BY_ID.shaped(True), order_from_row, order_id=order_id)
+        return await self._statements.one(_by_id.shaped(True), order_from_row, order_id=order_id)
 
     async def add(
         self, new: NewOrder, idempotency_key: str | None, request_fingerprint: str | None
@@ -230,7 +219,7 @@ class SqlAlchemyOrderRepository(SqlAlchemyOrderReader[DriverWrites]):
         if with_key:
             values |= {"key": idempotency_key, "fingerprint": request_fingerprint}
         try:
-            (placed,) = await self._statements.rows(_PLACING.shaped(with_key), **values)
+            (placed,) = await self._statements.rows(_placing.shaped(with_key), **values)
         except RefusedWrite as error:
             if with_key and violates(error, UNIQUE_VIOLATION):
                 raise IdempotentRequestInProgress from None
@@ -246,6 +235,6 @@ class SqlAlchemyOrderRepository(SqlAlchemyOrderReader[DriverWrites]):
 
     async def save_status(self, order: Order) -> None:
         (saved,) = await self._statements.rows(
-            _SAVING_STATUS.shaped(), order_id=order.id, status=order.status.value
+            _saving_status.shaped(), order_id=order.id, status=order.status.value
         )
         order.updated_at = saved["updated_at"]

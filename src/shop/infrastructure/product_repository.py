@@ -10,7 +10,6 @@ from sqlalchemy import (
     bindparam,
     delete,
     func,
-    insert,
     select,
     tuple_,
     update,
@@ -21,14 +20,7 @@ from sqlalchemy.sql.dml import UpdateBase
 from shop.domain.product_listing import ProductFilter, ProductOrdering, SortKey
 from shop.domain.products import NewProduct, Product, ProductInUse
 from shop.infrastructure.refused_writes import FOREIGN_KEY_VIOLATION, RefusedWrite, violates
-from shop.infrastructure.statements import (
-    DriverWrites,
-    Fields,
-    Query,
-    Runner,
-    RunsStatements,
-    Write,
-)
+from shop.infrastructure.statements import Fields, Query, Runner, RunsStatements, Write, Writes
 from shop.infrastructure.tables import products
 
 
@@ -52,12 +44,10 @@ def _like_pattern(fragment: str) -> str:
     return f"%{escaped}%"
 
 
+@Query
 def _by_id(lock: bool) -> Select[Any]:
     statement = select(products).where(products.c.id == bindparam("product_id"))
     return statement.with_for_update() if lock else statement
-
-
-_BY_ID = Query(_by_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +75,7 @@ class _ListingShape:
         )
 
 
+@Query
 def _listing(shape: _ListingShape) -> Select[Any]:
     """The listing statement of one shape; every value is a named parameter."""
     ordering = shape.ordering
@@ -111,9 +102,6 @@ def _listing(shape: _ListingShape) -> Select[Any]:
     return ordered.limit(bindparam("limit"))
 
 
-_LISTING = Query(_listing)
-
-
 def _listing_values(criteria: ProductFilter) -> dict[str, Any]:
     """The filter values a listing passes, by the names its statement uses."""
     values: dict[str, Any] = {}
@@ -131,7 +119,7 @@ class SqlAlchemyProductReader(RunsStatements[Runner]):
 
     async def get(self, product_id: int) -> Product | None:
         return await self._statements.one(
-            _BY_ID.shaped(False), product_from_row, product_id=product_id
+            _by_id.shaped(False), product_from_row, product_id=product_id
         )
 
     async def list_page(
@@ -141,10 +129,11 @@ class SqlAlchemyProductReader(RunsStatements[Runner]):
         for i, value in enumerate(after or ()):
             values[f"after_{i}"] = value
         shape = _ListingShape.of(criteria, ordering, after is not None)
-        rows = await self._statements.rows(_LISTING.shaped(shape), limit=limit, **values)
+        rows = await self._statements.rows(_listing.shaped(shape), limit=limit, **values)
         return [product_from_row(row) for row in rows]
 
 
+@Query
 def _locking_many() -> Select[Any]:
     """The products with these ids, locked in id order (the same order for every caller, so
     two orders for the same products wait for each other instead of deadlocking)."""
@@ -172,15 +161,15 @@ def stock_update(ids: str, levels: str) -> UpdateBase:
     )
 
 
+@Write
 def _saving_stock() -> UpdateBase:
     return stock_update("product_ids", "quantities")
 
 
-def _adding() -> UpdateBase:
-    columns = ("name", "description", "price", "quantity")
-    return insert(products).values({c: bindparam(c) for c in columns}).returning(*products.c)
+_adding = Write.inserting(products, ("name", "description", "price", "quantity"))
 
 
+@Write
 def _saving() -> UpdateBase:
     columns = ("name", "description", "price", "quantity")
     return (
@@ -194,34 +183,28 @@ def _saving() -> UpdateBase:
     )
 
 
+@Write
 def _removing() -> UpdateBase:
     return delete(products).where(products.c.id == bindparam("product_id")).returning(products.c.id)
 
 
-_LOCKING_MANY = Query(_locking_many)
-_SAVING_STOCK = Write(_saving_stock)
-_ADDING = Write(_adding)
-_SAVING = Write(_saving)
-_REMOVING = Write(_removing)
-
-
-class SqlAlchemyProductRepository(SqlAlchemyProductReader[DriverWrites]):
+class SqlAlchemyProductRepository(SqlAlchemyProductReader[Writes]):
     """The write side's products: the reads, and locking and writing in the unit's transaction."""
 
     async def get_for_update(self, product_id: int) -> Product | None:
         return await self._statements.one(
-            _BY_ID.shaped(True), product_from_row, product_id=product_id
+            _by_id.shaped(True), product_from_row, product_id=product_id
         )
 
     async def lock_many(self, product_ids: list[int]) -> list[Product]:
-        rows = await self._statements.rows(_LOCKING_MANY.shaped(), product_ids=product_ids)
+        rows = await self._statements.rows(_locking_many.shaped(), product_ids=product_ids)
         return [product_from_row(row) for row in rows]
 
     async def save_stock(self, changed: list[Product]) -> None:
         if not changed:
             return
         saved = await self._statements.rows(
-            _SAVING_STOCK.shaped(),
+            _saving_stock.shaped(),
             product_ids=[p.id for p in changed],
             quantities=[p.quantity for p in changed],
         )
@@ -232,7 +215,7 @@ class SqlAlchemyProductRepository(SqlAlchemyProductReader[DriverWrites]):
 
     async def add(self, new: NewProduct) -> Product:
         added = await self._statements.one(
-            _ADDING.shaped(),
+            _adding.shaped(),
             product_from_row,
             name=new.name,
             description=new.description,
@@ -245,7 +228,7 @@ class SqlAlchemyProductRepository(SqlAlchemyProductReader[DriverWrites]):
 
     async def save(self, product: Product) -> None:
         (saved,) = await self._statements.rows(
-            _SAVING.shaped(),
+            _saving.shaped(),
             product_id=product.id,
             name=product.name,
             description=product.description,
@@ -256,7 +239,7 @@ class SqlAlchemyProductRepository(SqlAlchemyProductReader[DriverWrites]):
 
     async def remove(self, product_id: int) -> bool:
         try:
-            deleted = await self._statements.rows(_REMOVING.shaped(), product_id=product_id)
+            deleted = await self._statements.rows(_removing.shaped(), product_id=product_id)
         except RefusedWrite as error:
             if violates(error, FOREIGN_KEY_VIOLATION):
                 raise ProductInUse(product_id) from None

@@ -14,6 +14,9 @@ def violates(error: Exception, sqlstate: str) -> bool:
     return getattr(error, "sqlstate", None) == sqlstate
 
 
-def constraint_of(error: Exception) -> str:
-    """The name of the constraint the refused write broke ("" when the server gave none)."""
+def broken_unique_constraint(error: Exception) -> str | None:
+    """The name of the unique constraint the refused write broke ("" when the server named
+    none); None when it broke no unique constraint."""
+    if not violates(error, UNIQUE_VIOLATION):
+        return None
     return getattr(error, "constraint_name", None) or ""

@@ -12,7 +12,7 @@ wrapping or greenlet hop is paid per statement. Values still get SQLAlchemy's pr
 wherever a column's or parameter's type has any (a TypeDecorator, an Enum, JSON), so what
 is written and read is what SQLAlchemy would have written and read. The read side runs
 reads in autocommit (`DriverReads`); the write side runs reads, locking reads and writes in
-the unit's transaction (`DriverWrites`). Behind PgBouncer the read side reads through
+the unit's transaction (`Writes`). Behind PgBouncer the read side reads through
 SQLAlchemy in a read-only transaction instead (`TransactionReads`).
 """
 
@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeAlias, TypeVar, TypeVarTuple
 
-from sqlalchemy import ARRAY, Enum, Select
+from sqlalchemy import ARRAY, Enum, Select, Table, bindparam, insert
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.dml import UpdateBase
@@ -86,6 +86,13 @@ class Write(Query[*Shape]):
     """A write's builder, registered the same way: only a unit of work runs its statements."""
 
     writes = True
+
+    @staticmethod
+    def inserting(table: Table, columns: tuple[str, ...]) -> "Write[()]":
+        """The INSERT of these columns, each the parameter of its name, returning the row."""
+        return Write(
+            lambda: insert(table).values({c: bindparam(c) for c in columns}).returning(*table.c)
+        )
 
 
 def _prepare(statement: Built, writes: bool) -> Prepared:
@@ -201,7 +208,7 @@ class TransactionReads(Reads):
         return mappings
 
 
-class DriverWrites(DriverReads):
+class Writes(DriverReads):
     """The write side's: reads that may lock, and writes, on the driver in the unit's
     transaction."""
 
@@ -214,7 +221,7 @@ Runner = TypeVar("Runner", bound=Reads)
 
 class RunsStatements(Generic[Runner]):
     """A reader or repository: it runs its statements through its side's `Reads`
-    (`DriverWrites`, which may also lock and write, on the write side)."""
+    (`Writes`, which may also lock and write, on the write side)."""
 
     def __init__(self, statements: Runner) -> None:
         self._statements = statements

@@ -17,7 +17,7 @@ from shop.infrastructure.connection_outcomes import (
 from shop.infrastructure.engine import give_back
 from shop.infrastructure.order_repository import SqlAlchemyOrderRepository
 from shop.infrastructure.product_repository import SqlAlchemyProductRepository
-from shop.infrastructure.statements import DriverWrites
+from shop.infrastructure.statements import Writes
 from shop.infrastructure.user_repository import SqlAlchemyUserRepository
 from shop.infrastructure.wal_positions import note_commit_position
 
@@ -59,7 +59,7 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
             finally:
                 self._gate.leave()
             raise_connect_failure(error, self._gate)
-        writes = DriverWrites(driver)
+        writes = Writes(driver)
         self.products = SqlAlchemyProductRepository(writes)
         self.users = SqlAlchemyUserRepository(writes)
         self.orders = SqlAlchemyOrderRepository(writes)

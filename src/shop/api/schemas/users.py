@@ -1,7 +1,7 @@
 """Users and tokens on the wire. A password or its hash is never part of a response."""
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Literal, cast
 
 from pydantic import (
     BaseModel,
@@ -83,16 +83,12 @@ class UserOut(TypedDict):
     created_at: datetime
 
 
+_USER_FIELDS = tuple(UserOut.__annotations__)
+
+
 def user_out(user: User) -> UserOut:
-    """Only the fields a response shows: nothing else of the user (a password hash)."""
-    return {
-        "id": user.id,
-        "email": user.email,
-        "username": user.username,
-        "role": user.role,
-        "is_active": user.is_active,
-        "created_at": user.created_at,
-    }
+    """The fields UserOut declares, read from the user, and nothing else (a password hash)."""
+    return cast(UserOut, {name: getattr(user, name) for name in _USER_FIELDS})
 
 
 class LoginForm(BaseModel):
