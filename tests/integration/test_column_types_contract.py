@@ -26,11 +26,11 @@ from sqlalchemy.types import Integer, Numeric
 
 from shop.infrastructure.statements import (
     DriverReads,
-    DriverWrites,
     Prepared,
     Query,
     TransactionReads,
     Write,
+    Writes,
 )
 from shop.infrastructure.tables import metadata, order_items, products
 
@@ -171,7 +171,7 @@ async def test_a_parameter_type_that_processes_binds_writes_the_same_on_the_driv
         try:
             driver: Any = lent.driver_connection
             async with driver.transaction():
-                on_driver = await DriverWrites(driver).rows(repricing, product_id=1, cents=1999)
+                on_driver = await Writes(driver).rows(repricing, product_id=1, cents=1999)
         finally:
             lent.close()
         async with engine.begin() as connection:
