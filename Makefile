@@ -121,7 +121,7 @@ bench: wrk-installed haproxy-installed $(BENCH_INSTALLED) ## service vs a raw St
 bench-quick: wrk-installed haproxy-installed $(BENCH_INSTALLED) ## the same benchmark on small data with short rounds: a smoke run (~2 min)
 	$(BIN)/python bench/run.py --quick
 
-bench-instructions: valgrind-installed $(BENCH_INSTALLED) ## CPU instructions per request, service vs the yardstick, under callgrind: repeatable on a noisy machine (~10 min)
+bench-instructions: valgrind-installed $(BENCH_INSTALLED) ## CPU instructions per request, service vs the yardstick, under callgrind: repeatable on a noisy machine (an hour or more)
 	$(BIN)/python bench/instructions.py
 
 valgrind-installed:

@@ -8,7 +8,7 @@ the extra requests is what one request costs, start-up left out. The HTTP server
 (uvicorn, httptools) is the same for both apps and is not counted. Needs valgrind:
 `apt-get install valgrind`.
 
-    python bench/instructions.py              # every endpoint, about 20 minutes
+    python bench/instructions.py              # every endpoint: an hour or more on 2 cores
     python bench/instructions.py --only "GET /orders?limit=20"
     python bench/instructions.py --drive service --endpoint "GET /products/{id}" --requests 100
 
@@ -30,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import MutableMapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -194,11 +195,13 @@ def _instructions(name: str, endpoint: str, requests: int, environment: dict[str
 
 
 def per_request(name: str, endpoint: str, environment: dict[str, str]) -> float:
+    """The instructions one request costs: the long run's count less the short run's, per
+    request more. The two runs go side by side (counts do not depend on what else runs)."""
     short, long = runs(endpoint)
-    return (
-        _instructions(name, endpoint, long, environment)
-        - _instructions(name, endpoint, short, environment)
-    ) / (long - short)
+    with ThreadPoolExecutor(2) as both:
+        counts = both.map(lambda n: _instructions(name, endpoint, n, environment), (long, short))
+        long_count, short_count = counts
+    return (long_count - short_count) / (long - short)
 
 
 def runs(endpoint: str) -> tuple[int, int]:
