@@ -1,6 +1,8 @@
-"""A connect the driver cancels on its own is a 503; a cancelled request stays cancelled."""
+"""A connect the driver cancels on its own is a 503; a cancelled request stays cancelled; a
+connection whose rollback fails goes back to the pool as broken."""
 
 import asyncio
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -57,3 +59,45 @@ async def test_a_request_that_is_itself_cancelled_stays_cancelled() -> None:
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
+
+
+class ConnectionWhoseRollbackFails:
+    """A pooled connection whose transaction starts, but whose ROLLBACK finds it gone."""
+
+    def __init__(self) -> None:
+        self.invalidated = False
+        self.driver_connection = self
+
+    def transaction(self) -> "ConnectionWhoseRollbackFails":
+        return self
+
+    async def start(self) -> None:
+        pass
+
+    def is_in_transaction(self) -> bool:
+        return True
+
+    async def rollback(self) -> None:
+        raise ConnectionResetError("the server went away")
+
+    def invalidate(self) -> None:
+        self.invalidated = True
+
+
+async def test_a_connection_whose_rollback_fails_goes_back_to_the_pool_as_broken() -> None:
+    lent = ConnectionWhoseRollbackFails()
+
+    class Engine:
+        sync_engine = SimpleNamespace(pool=None)
+
+        async def raw_connection(self) -> Any:
+            return lent
+
+    gate = ConnectionGate(capacity=1, patience=1.0)
+    uow = SqlAlchemyUnitOfWork(Engine(), gate)  # type: ignore[arg-type]
+    with pytest.raises(StorageUnavailable):
+        async with uow:
+            pass  # nothing committed: leaving rolls back, and the rollback fails
+    assert lent.invalidated  # given back, and replaced rather than lent out again
+    async with asyncio.timeout(1):  # the gate's slot was given back too
+        await gate.enter()

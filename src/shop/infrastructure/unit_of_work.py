@@ -74,15 +74,25 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         broken = exc is not None and not isinstance(exc, DomainError)
         try:
             if lent is not None:
-                driver: Any = lent.driver_connection
-                if not broken and transaction is not None and driver.is_in_transaction():
-                    await transaction.rollback()  # neither committed nor rolled back yet
-                await give_back(self._engine, lent, broken)
+                await self._end(lent, transaction, broken)
         except Exception as close_error:
             raise_close_failure(close_error, exc, self._gate)
         finally:
             self._gate.leave()
         settle(exc, self._gate)
+
+    async def _end(self, lent: PoolProxiedConnection, transaction: Any, broken: bool) -> None:
+        """Roll back what was neither committed nor rolled back, and give the connection
+        back; one whose rollback failed is given back as broken (the pool replaces it)."""
+        driver: Any = lent.driver_connection
+        try:
+            if not broken and transaction is not None and driver.is_in_transaction():
+                await transaction.rollback()
+        except BaseException:
+            broken = True
+            raise
+        finally:
+            await give_back(self._engine, lent, broken)
 
     async def commit(self) -> None:
         await self._active.commit()
