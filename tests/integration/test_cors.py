@@ -3,13 +3,11 @@
 from collections.abc import AsyncIterator
 
 import pytest
-from dependency_injector import providers
 from httpx import ASGITransport, AsyncClient
 from sqlalchemy import URL
 
 from shop.api.app import create_app
-from shop.container import Container
-from tests.plugins.settings import settings_for
+from tests.plugins.service import container_for
 
 ALLOWED = "https://shop.example.com"
 ELSEWHERE = "https://evil.example.net"
@@ -26,11 +24,7 @@ EXPOSED = {
 @pytest.fixture
 async def cors_client(database_url: URL) -> AsyncIterator[AsyncClient]:
     """The app with CORS_ORIGINS naming one origin."""
-    container = Container()
-    container.settings.override(
-        providers.Object(settings_for(database_url, cors_origins=[ALLOWED]))
-    )
-    app = create_app(container)
+    app = create_app(container_for(database_url, cors_origins=[ALLOWED]))
     async with (
         app.router.lifespan_context(app),
         AsyncClient(transport=ASGITransport(app=app), base_url="http://shop.test") as client,

@@ -7,7 +7,6 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
-from dependency_injector import providers
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient, Response
 from sqlalchemy import URL, text
@@ -16,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from shop.api.app import create_app
 from shop.container import Container
 from tests.integration.problems import PROBLEM_JSON, assert_problem
-from tests.plugins.settings import settings_for
+from tests.plugins.service import container_for
 
 PER_ACCOUNT = 3
 PER_ADDRESS = 5
@@ -35,10 +34,7 @@ async def an_instance(database_url: URL, **overrides: Any) -> AsyncIterator[Fast
         "registrations_per_address": REGISTRATIONS,
         "auth_throttle_window": WINDOW,
     }
-    container = Container()
-    settings = settings_for(database_url, **(limits | overrides))
-    container.settings.override(providers.Object(settings))
-    app = create_app(container)
+    app = create_app(container_for(database_url, **(limits | overrides)))
     async with app.router.lifespan_context(app):
         yield app
 

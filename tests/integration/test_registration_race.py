@@ -8,7 +8,6 @@ constraints can decide such a race, and the loser must still get a clean 409.
 import asyncio
 
 import pytest
-from dependency_injector import providers
 from httpx import AsyncClient, Response
 from sqlalchemy import URL
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -16,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from shop.container import Container
 from tests.integration.helpers import rows
 from tests.integration.problems import assert_problem
-from tests.plugins.settings import settings_for
+from tests.plugins.service import container_for
 
 PASSWORD = "racing-for-the-same-name-3"
 
@@ -26,10 +25,7 @@ def container(database_url: URL) -> Container:
     """The service as usual, but no racer is refused for waiting on its password hash: on a
     busy machine ten hashes in a row can outlast the half second a request may wait for one,
     and what these races test is the database's unique constraints, not that queue."""
-    container = Container()
-    settings = settings_for(database_url, password_hashing_patience=30.0)
-    container.settings.override(providers.Object(settings))
-    return container
+    return container_for(database_url, password_hashing_patience=30.0)
 
 
 def case_variant(word: str, n: int) -> str:

@@ -5,6 +5,7 @@ watch (`secret_watch`, tests/plugins/watch.py).
 """
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 from dependency_injector import providers
@@ -18,11 +19,16 @@ from tests.plugins.settings import settings_for
 from tests.plugins.watch import SecretWatch
 
 
+def container_for(database_url: URL, **overrides: Any) -> Container:
+    """The service's container on the database at `database_url`, with these settings changed."""
+    container = Container()
+    container.settings.override(providers.Object(settings_for(database_url, **overrides)))
+    return container
+
+
 @pytest.fixture
 def container(database_url: URL) -> Container:
-    container = Container()
-    container.settings.override(providers.Object(settings_for(database_url)))
-    return container
+    return container_for(database_url)
 
 
 @pytest.fixture

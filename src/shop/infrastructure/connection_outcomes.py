@@ -49,6 +49,14 @@ def settle(exc: BaseException | None, gate: ConnectionGate) -> None:
         raise StorageUnavailable(UNAVAILABLE) from exc
 
 
+def broke_off(exc: BaseException | None) -> bool:
+    """Whether a use of a driver connection that ended with `exc` may have left it
+    mid-statement: a domain error is raised between statements, anything else (a lost
+    connection, a cancelled request, a bug) may have cut one off. Such a connection is
+    replaced, not lent out again."""
+    return exc is not None and not isinstance(exc, DomainError)
+
+
 def _being_cancelled() -> bool:
     """Whether the running task has been asked to stop (a client gone, a shutdown)."""
     task = asyncio.current_task()

@@ -166,17 +166,24 @@ def _saving_stock() -> UpdateBase:
     return stock_update("product_ids", "quantities")
 
 
-_adding = Write.inserting(products, ("name", "description", "price", "quantity"))
+_EDITABLE = ("name", "description", "price", "quantity")
+"""The columns a product is created with and edited by, named as the entity's fields."""
+
+
+def _editable_values(product: NewProduct | Product) -> dict[str, Any]:
+    return {column: getattr(product, column) for column in _EDITABLE}
+
+
+_adding = Write.inserting(products, _EDITABLE)
 
 
 @Write
 def _saving() -> UpdateBase:
-    columns = ("name", "description", "price", "quantity")
     return (
         update(products)
         .where(products.c.id == bindparam("product_id"))
         .values(
-            {c: bindparam(c) for c in columns}
+            {c: bindparam(c) for c in _EDITABLE}
             | {"version": products.c.version + 1, "updated_at": func.now()}
         )
         .returning(products.c.version, products.c.updated_at)
@@ -214,26 +221,12 @@ class SqlAlchemyProductRepository(SqlAlchemyProductReader[Writes]):
             product.version, product.updated_at = row["version"], row["updated_at"]
 
     async def add(self, new: NewProduct) -> Product:
-        added = await self._statements.one(
-            _adding.shaped(),
-            product_from_row,
-            name=new.name,
-            description=new.description,
-            price=new.price,
-            quantity=new.quantity,
-        )
-        if added is None:
-            raise RuntimeError("INSERT ... RETURNING returned no row")
-        return added
+        (added,) = await self._statements.rows(_adding.shaped(), **_editable_values(new))
+        return product_from_row(added)
 
     async def save(self, product: Product) -> None:
         (saved,) = await self._statements.rows(
-            _saving.shaped(),
-            product_id=product.id,
-            name=product.name,
-            description=product.description,
-            price=product.price,
-            quantity=product.quantity,
+            _saving.shaped(), product_id=product.id, **_editable_values(product)
         )
         product.version, product.updated_at = saved["version"], saved["updated_at"]
 

@@ -18,12 +18,12 @@ from typing import Self
 from sqlalchemy.engine.interfaces import PoolProxiedConnection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from shop.domain.errors import DomainError
 from shop.domain.read_side import AbstractReadSide
 from shop.domain.unit_of_work import AlreadyOpen, ExcInfo
 from shop.infrastructure.connection_gate import ConnectionGate
 from shop.infrastructure.connection_health import is_connection_error
 from shop.infrastructure.connection_outcomes import (
+    broke_off,
     raise_close_failure,
     raise_connect_failure,
     settle,
@@ -132,5 +132,4 @@ class SqlAlchemyReadSide(AbstractReadSide):
         if lent is not None and engine is not None:
             # A read the driver broke off (an error, a cancelled request) may leave the
             # connection mid-protocol: the pool replaces it rather than lend it out again.
-            broken = exc is not None and not isinstance(exc, DomainError)
-            await give_back(engine, lent, broken)
+            await give_back(engine, lent, broke_off(exc))

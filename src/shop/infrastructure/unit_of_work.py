@@ -6,10 +6,10 @@ from typing import Any, Self
 from sqlalchemy.engine.interfaces import PoolProxiedConnection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from shop.domain.errors import DomainError
 from shop.domain.unit_of_work import AbstractUnitOfWork, AlreadyOpen, ExcInfo
 from shop.infrastructure.connection_gate import ConnectionGate
 from shop.infrastructure.connection_outcomes import (
+    broke_off,
     raise_close_failure,
     raise_connect_failure,
     settle,
@@ -69,12 +69,9 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         exc = exc_info[1]
         lent, self._lent = self._lent, None
         transaction, self._transaction = self._transaction, None
-        # A domain error leaves the connection between statements; anything else (a lost
-        # connection, a cancelled request, a bug) may have broken off a statement.
-        broken = exc is not None and not isinstance(exc, DomainError)
         try:
             if lent is not None:
-                await self._end(lent, transaction, broken)
+                await self._end(lent, transaction, broke_off(exc))
         except Exception as close_error:
             raise_close_failure(close_error, exc, self._gate)
         finally:

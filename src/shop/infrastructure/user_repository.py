@@ -90,19 +90,17 @@ class SqlAlchemyUserRepository(SqlAlchemyUserReader[Writes]):
         return await self._statements.one(_by_id.shaped(True), user_from_row, user_id=user_id)
 
     async def add(self, new: NewUser) -> User:
-        row = {
+        columns = {
             "email": new.email,
             "username": new.username,
             "hashed_password": new.password_hash,
             "role": new.role.value,
         }
         try:
-            added = await self._statements.one(_adding.shaped(), user_from_row, **row)
+            (added,) = await self._statements.rows(_adding.shaped(), **columns)
         except RefusedWrite as error:
             raise _taken(error) from None
-        if added is None:
-            raise RuntimeError("INSERT ... RETURNING returned no row")
-        return added
+        return user_from_row(added)
 
     async def save(self, user: User) -> None:
         try:
