@@ -1,8 +1,8 @@
 """Liveness and readiness, for load balancers and orchestrators."""
 
-from typing import Annotated, Literal
+from typing import Literal
 
-from fastapi import Depends, Request
+from fastapi import Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
@@ -10,7 +10,6 @@ from shop.api.dependencies import readiness_probe
 from shop.api.problems import problem_response, problem_responses
 from shop.api.responses import JsonBody
 from shop.api.routes import resource_router
-from shop.domain.readiness import ReadinessProbe
 
 router = resource_router("health")
 
@@ -49,11 +48,9 @@ async def check_liveness() -> Response:
 
 
 @router.get("/ready", response_model=READY_JSON.model, responses=problem_responses(503))
-async def check_readiness(
-    request: Request, probe: Annotated[ReadinessProbe, Depends(readiness_probe)]
-) -> Response:
+async def check_readiness(request: Request) -> Response:
     """The database answers and its schema is at the code's migration head."""
-    readiness = await probe.check()
+    readiness = await readiness_probe(request).check()
     if not readiness.ready or readiness.schema_revision is None:
         return problem_response(503, request.url.path, readiness.problem)
     replicas = [

@@ -7,7 +7,7 @@ from fastapi import Header, Query, Request, Response
 from pydantic import StringConstraints
 from pydantic.json_schema import SkipJsonSchema
 
-from shop.api.dependencies import CurrentUser, Orders
+from shop.api.dependencies import CurrentUser, order_service
 from shop.api.problems import problem_responses
 from shop.api.routes import listing_route, resource_router
 from shop.api.schemas.fields import Id, OrderId
@@ -54,12 +54,11 @@ IdempotencyKey = Annotated[
 async def place_order(
     body: OrderCreate,
     caller: CurrentUser,
-    orders: Orders,
     request: Request,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """Order some products: every line is served, or none is (409 names the short product)."""
-    placement = await orders.place_order(caller, body.to_request(), idempotency_key)
+    placement = await order_service(request).place_order(caller, body.to_request(), idempotency_key)
     headers = {"Location": request.app.url_path_for("get_order", order_id=placement.order.id)}
     if placement.replayed:
         headers["Idempotent-Replayed"] = "true"
@@ -70,22 +69,25 @@ async def place_order(
 @listing_route(router, ORDER_PAGE_JSON)
 async def list_orders(
     caller: CurrentUser,
-    orders: Orders,
+    request: Request,
     status: OrderStatus | None = None,
     user_id: Annotated[Id | None, Query(description="Admins: only this user's orders.")] = None,
     limit: PageSize = DEFAULT_PAGE_SIZE,
     cursor: PageCursor = None,
 ) -> Response:
     """The caller's orders, newest first; an admin sees everyone's."""
-    page = await orders.list_orders(caller, limit, cursor, status=status, user_id=user_id)
+    page = await order_service(request).list_orders(
+        caller, limit, cursor, status=status, user_id=user_id
+    )
     return ORDER_PAGE_JSON.response(page_out(page, order_out))
 
 
 @router.get(
     "/{order_id}", response_model=ORDER_JSON.model, responses=problem_responses(401, 404, 422, 503)
 )
-async def get_order(order_id: OrderId, caller: CurrentUser, orders: Orders) -> Response:
-    return ORDER_JSON.response(order_out(await orders.get_order(caller, order_id)))
+async def get_order(order_id: OrderId, caller: CurrentUser, request: Request) -> Response:
+    order = await order_service(request).get_order(caller, order_id)
+    return ORDER_JSON.response(order_out(order))
 
 
 # The moves through an order's states: POST /orders/{id}/<action>, answered with the order.
@@ -102,8 +104,9 @@ _MOVES: tuple[tuple[str, MoveOrder, str, tuple[int, ...]], ...] = (
 
 
 def _add_move(action: str, move: MoveOrder, description: str, statuses: tuple[int, ...]) -> None:
-    async def endpoint(order_id: OrderId, caller: CurrentUser, orders: Orders) -> Response:
-        return ORDER_JSON.response(order_out(await move(orders, caller, order_id)))
+    async def endpoint(order_id: OrderId, caller: CurrentUser, request: Request) -> Response:
+        order = await move(order_service(request), caller, order_id)
+        return ORDER_JSON.response(order_out(order))
 
     router.add_api_route(
         f"/{{order_id}}/{action}",

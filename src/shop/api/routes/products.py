@@ -6,7 +6,7 @@ from fastapi import Header, Query, Request, Response
 from pydantic import StringConstraints
 from pydantic.json_schema import SkipJsonSchema
 
-from shop.api.dependencies import CurrentUser, Products
+from shop.api.dependencies import CurrentUser, product_service
 from shop.api.etags import etag_of, matches_if_none_match, versions_in_if_match
 from shop.api.problems import problem_responses
 from shop.api.routes import resource_router
@@ -44,7 +44,7 @@ _ETAG_HEADER = {"ETag": {"description": "The product's version.", "schema": {"ty
 
 @router.get("", response_model=PRODUCT_PAGE_JSON.model, responses=problem_responses(422, 503))
 async def list_products(
-    service: Products,
+    request: Request,
     limit: PageSize = DEFAULT_PAGE_SIZE,
     cursor: PageCursor = None,
     q: Annotated[
@@ -57,7 +57,7 @@ async def list_products(
     ] = None,
     sort: ProductSort = DEFAULT_SORT,
 ) -> Response:
-    page = await service.list_products(
+    page = await product_service(request).list_products(
         ProductFilter(name_contains=q, min_price=min_price, max_price=max_price, in_stock=in_stock),
         ProductOrdering.parse(sort),
         limit,
@@ -76,10 +76,10 @@ async def list_products(
         **problem_responses(404, 422, 503),
     },
 )
-async def get_product(product_id: ProductId, service: Products, request: Request) -> Response:
+async def get_product(product_id: ProductId, request: Request) -> Response:
     # The hottest route: the optional If-None-Match is read from the request (and documented
     # in `openapi_extra`) rather than declared as a validated parameter.
-    product = await service.get_product(product_id)
+    product = await product_service(request).get_product(product_id)
     etag = etag_of(product)
     if matches_if_none_match(request.headers.get("if-none-match"), product):
         return Response(status_code=304, headers={"ETag": etag})
@@ -98,11 +98,10 @@ async def get_product(product_id: ProductId, service: Products, request: Request
 async def create_product(
     body: ProductCreate,
     caller: CurrentUser,
-    service: Products,
     request: Request,
 ) -> Response:
     """Add a product (admins only)."""
-    product = await service.create_product(caller, body.to_new_product())
+    product = await product_service(request).create_product(caller, body.to_new_product())
     location = request.app.url_path_for("get_product", product_id=product.id)
     headers = {"Location": location, "ETag": etag_of(product)}
     return PRODUCT_JSON.response(product_out(product), status_code=201, headers=headers)
@@ -117,14 +116,14 @@ async def update_product(
     product_id: ProductId,
     body: ProductUpdate,
     caller: CurrentUser,
-    service: Products,
+    request: Request,
     if_match: Annotated[
         IfMatchText | SkipJsonSchema[None],
         Header(description="Update only while the product is at one of these ETags (or `*`)."),
     ] = None,
 ) -> Response:
     """Change some fields of a product (admins only)."""
-    product = await service.update_product(
+    product = await product_service(request).update_product(
         caller, product_id, body.changes(), versions_in_if_match(if_match)
     )
     return PRODUCT_JSON.response(product_out(product), headers={"ETag": etag_of(product)})
@@ -133,7 +132,7 @@ async def update_product(
 @router.delete(
     "/{product_id}", status_code=204, responses=problem_responses(401, 403, 404, 409, 422, 503)
 )
-async def delete_product(product_id: ProductId, caller: CurrentUser, service: Products) -> Response:
+async def delete_product(product_id: ProductId, caller: CurrentUser, request: Request) -> Response:
     """Delete a product no order refers to (admins only)."""
-    await service.delete_product(caller, product_id)
+    await product_service(request).delete_product(caller, product_id)
     return Response(status_code=204)

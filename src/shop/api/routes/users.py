@@ -2,7 +2,7 @@
 
 from fastapi import Request, Response
 
-from shop.api.dependencies import ClientAddress, CurrentUser, Users
+from shop.api.dependencies import CurrentUser, client_address, user_service
 from shop.api.problems import problem_responses
 from shop.api.routes import listing_route, resource_router
 from shop.api.schemas.fields import UserId
@@ -29,11 +29,11 @@ router = resource_router("users")
         **problem_responses(409, 422, 429, 503),
     },
 )
-async def register_user(
-    body: UserCreate, users: Users, client: ClientAddress, request: Request
-) -> Response:
+async def register_user(body: UserCreate, request: Request) -> Response:
     """Register a customer. Throttled per client address: 429 with `Retry-After` (seconds)."""
-    user = await users.register_user(body.email, body.username, body.password, client)
+    user = await user_service(request).register_user(
+        body.email, body.username, body.password, client_address(request)
+    )
     location = request.app.url_path_for("get_user", user_id=user.id)
     return USER_JSON.response(user_out(user), status_code=201, headers={"Location": location})
 
@@ -46,30 +46,33 @@ async def get_current_user(caller: CurrentUser) -> Response:
 @router.patch(
     "/me", response_model=USER_JSON.model, responses=problem_responses(401, 403, 409, 422, 503)
 )
-async def update_current_user(body: UserUpdate, caller: CurrentUser, users: Users) -> Response:
+async def update_current_user(body: UserUpdate, caller: CurrentUser, request: Request) -> Response:
     """Rename, or change the password (403 when `current_password` is wrong)."""
-    user = await users.change_profile(caller, body.username, body.password, body.current_password)
+    user = await user_service(request).change_profile(
+        caller, body.username, body.password, body.current_password
+    )
     return USER_JSON.response(user_out(user))
 
 
 @listing_route(router, USER_PAGE_JSON)
 async def list_users(
     caller: CurrentUser,
-    users: Users,
+    request: Request,
     limit: PageSize = DEFAULT_PAGE_SIZE,
     cursor: PageCursor = None,
 ) -> Response:
     """Every user, in id order (admins only)."""
-    page = await users.list_users(caller, limit, cursor)
+    page = await user_service(request).list_users(caller, limit, cursor)
     return USER_PAGE_JSON.response(page_out(page, user_out))
 
 
 @router.get(
     "/{user_id}", response_model=USER_JSON.model, responses=problem_responses(401, 404, 422, 503)
 )
-async def get_user(user_id: UserId, caller: CurrentUser, users: Users) -> Response:
+async def get_user(user_id: UserId, caller: CurrentUser, request: Request) -> Response:
     """A user: admins see anyone, a customer only themself (anyone else is a 404)."""
-    return USER_JSON.response(user_out(await users.get_user(caller, user_id)))
+    user = await user_service(request).get_user(caller, user_id)
+    return USER_JSON.response(user_out(user))
 
 
 @router.patch(
@@ -78,11 +81,13 @@ async def get_user(user_id: UserId, caller: CurrentUser, users: Users) -> Respon
     responses=problem_responses(401, 403, 404, 422, 503),
 )
 async def administer_user(
-    user_id: UserId, body: UserAdminUpdate, caller: CurrentUser, users: Users
+    user_id: UserId, body: UserAdminUpdate, caller: CurrentUser, request: Request
 ) -> Response:
     """Deactivate or reactivate a user, or change their role (admins only).
 
     Deactivating ends every token the user holds and refuses their logins; their orders stay.
     """
-    user = await users.administer_user(caller, user_id, is_active=body.is_active, role=body.role)
+    user = await user_service(request).administer_user(
+        caller, user_id, is_active=body.is_active, role=body.role
+    )
     return USER_JSON.response(user_out(user))
