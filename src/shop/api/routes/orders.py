@@ -86,8 +86,7 @@ async def list_orders(
     "/{order_id}", response_model=ORDER_JSON.model, responses=problem_responses(401, 404, 422, 503)
 )
 async def get_order(order_id: OrderId, caller: CurrentUser, request: Request) -> Response:
-    order = await order_service(request).get_order(caller, order_id)
-    return ORDER_JSON.response(order_out(order))
+    return ORDER_JSON.response(order_out(await order_service(request).get_order(caller, order_id)))
 
 
 # The moves through an order's states: POST /orders/{id}/<action>, answered with the order.

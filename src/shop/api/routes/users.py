@@ -71,8 +71,7 @@ async def list_users(
 )
 async def get_user(user_id: UserId, caller: CurrentUser, request: Request) -> Response:
     """A user: admins see anyone, a customer only themself (anyone else is a 404)."""
-    user = await user_service(request).get_user(caller, user_id)
-    return USER_JSON.response(user_out(user))
+    return USER_JSON.response(user_out(await user_service(request).get_user(caller, user_id)))
 
 
 @router.patch(
