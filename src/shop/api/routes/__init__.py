@@ -6,6 +6,7 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.types import DecoratedCallable
 
+from shop.api.direct_route import DirectRoute
 from shop.api.openapi import operation_id
 from shop.api.problems import problem_responses
 from shop.api.responses import JsonBody
@@ -13,9 +14,12 @@ from shop.api.responses import JsonBody
 
 def resource_router(resource: str) -> APIRouter:
     """The router of `/<resource>`, tagged with its name, its operations named after their
-    route functions (`listProducts`)."""
+    route functions (`listProducts`); a route that needs only its path is called directly."""
     return APIRouter(
-        prefix=f"/{resource}", tags=[resource], generate_unique_id_function=operation_id
+        prefix=f"/{resource}",
+        tags=[resource],
+        generate_unique_id_function=operation_id,
+        route_class=DirectRoute,
     )
 
 
