@@ -18,8 +18,12 @@ ItemId = Annotated[int, Path(ge=1, le=1_000)]
 def _router(route_class: type[APIRoute]) -> APIRouter:
     router = APIRouter(prefix="/items", route_class=route_class)
 
-    @router.get("/{item_id}/{flavour}")
-    async def read_item(item_id: ItemId, flavour: str, request: Request) -> Response:
+    @router.get("/{item_id}/{flavourName}")
+    async def read_item(
+        item_id: ItemId,
+        flavour: Annotated[str, Path(alias="flavourName", min_length=2)],
+        request: Request,
+    ) -> Response:
         return JSONResponse(
             {"id": item_id, "flavour": flavour, "path": request.url.path},
             headers={"ETag": f'"{item_id}"'},
