@@ -73,6 +73,26 @@ async def test_a_line_carries_the_request_its_time_and_the_fields_of_json_logs(
     assert record.duration_ms == 4.2  # type: ignore[attr-defined]
 
 
+async def test_each_line_has_a_record_of_its_own(logger: logging.Logger, kept: Kept) -> None:
+    class Rewrites(logging.Filter):
+        def filter(self, record: logging.LogRecord) -> bool:
+            record.msg, record.args = f"seen {record.getMessage()}", None
+            return True
+
+    logger.addFilter(Rewrites())
+    log = AccessLog(logger)
+    log.add(FinishedRequest("GET", "/products/7", "/products/{product_id}", 200, 0.001, "a"))
+    log.add(FinishedRequest("HEAD", "/health/live", "/health/live", 200, 0.002, "b"))
+    log.flush()
+
+    assert [r.getMessage() for r in kept.records] == [
+        "seen GET /products/7 200 1.0ms",
+        "seen HEAD /health/live 200 2.0ms",
+    ]
+    assert [r.request_id for r in kept.records] == ["a", "b"]  # type: ignore[attr-defined]
+    assert kept.records[0] is not kept.records[1]
+
+
 async def test_flush_writes_what_waits_once(logger: logging.Logger, kept: Kept) -> None:
     log = AccessLog(logger)
     log.add(finished("only"))
