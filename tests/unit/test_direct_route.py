@@ -3,7 +3,17 @@
 from typing import Annotated, Any
 
 import pytest
-from fastapi import APIRouter, BackgroundTasks, Cookie, Depends, FastAPI, Header, Path, Request
+from fastapi import (
+    APIRouter,
+    BackgroundTasks,
+    Cookie,
+    Depends,
+    FastAPI,
+    Header,
+    HTTPException,
+    Path,
+    Request,
+)
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 from httpx import ASGITransport, AsyncClient
@@ -28,6 +38,10 @@ def _router(route_class: type[APIRoute]) -> APIRouter:
             {"id": item_id, "flavour": flavour, "path": request.url.path},
             headers={"ETag": f'"{item_id}"'},
         )
+
+    @router.get("/gone/{item_id}")
+    async def read_gone(item_id: ItemId) -> Response:
+        raise HTTPException(404, f"item {item_id} is gone", headers={"ETag": '"gone"'})
 
     @router.get("/{item_id}")
     async def read_with_query(item_id: ItemId, q: str = "none") -> Response:
@@ -57,15 +71,16 @@ async def _answers(app: FastAPI, paths: list[str]) -> list[tuple[int, Any, str |
         ["/items/7/plain", "/items/1000/%C3%A9t%C3%A9"],
         ["/items/0/plain", "/items/1001/plain", "/items/seven/plain", "/items/-3/x"],
         ["/items/7", "/items/7?q=both", "/items/zero?q=1"],
+        ["/items/gone/5", "/items/gone/0"],
     ],
-    ids=["valid", "invalid path parameters", "a query parameter"],
+    ids=["valid", "invalid path parameters", "a query parameter", "an error raised"],
 )
 async def test_a_direct_route_answers_as_fastapis_own_route_does(paths: list[str]) -> None:
     direct = await _answers(_app(DirectRoute), paths)
     standard = await _answers(_app(APIRoute), paths)
 
     assert direct == standard
-    assert {status for status, _, _ in direct} <= {200, 422}
+    assert {status for status, _, _ in direct} <= {200, 404, 422}
 
 
 async def test_a_bad_path_parameter_is_refused_with_the_parameter_named() -> None:
