@@ -6,7 +6,7 @@ stacks, and looks each parameter's annotation over again, whether or not the end
 declares anything but its path. `DirectRoute` validates the path parameters with the very
 fields FastAPI made of them (so a bad one gets the same 422, errors and all) and awaits the
 endpoint. The product read, whose only parameters are its id and the `Request`, went from
-799k to 654k instructions per request (`make bench-instructions`, December 2026). Any other
+799k to 635k instructions per request (`make bench-instructions`, December 2026). Any other
 endpoint keeps FastAPI's handler, unchanged.
 
 What a direct endpoint leaves out, it could not have used: dependencies (none), background
