@@ -19,7 +19,7 @@ from fastapi.routing import APIRoute
 from httpx import ASGITransport, AsyncClient
 from pydantic import BaseModel
 
-from shop.api.app import create_app
+from shop.api.app import _add_routes, create_app
 from shop.api.direct_route import DirectRoute, needs_only_its_path
 
 ItemId = Annotated[int, Path(ge=1, le=1_000)]
@@ -51,8 +51,10 @@ def _router(route_class: type[APIRoute]) -> APIRouter:
 
 
 def _app(route_class: type[APIRoute]) -> FastAPI:
+    """An app whose routes are added the service's way (`include_router` would rebuild
+    each route's ASGI app)."""
     app = FastAPI()
-    app.include_router(_router(route_class))
+    _add_routes(app, _router(route_class))
     return app
 
 
@@ -98,7 +100,7 @@ async def test_an_endpoint_that_returns_no_response_fails_loudly() -> None:
         return {"n": n}  # type: ignore[return-value]
 
     app = FastAPI()
-    app.include_router(router)
+    _add_routes(app, router)
     with pytest.raises(TypeError, match="not_a_response returned dict"):
         await _answers(app, ["/1"])
 

@@ -28,7 +28,12 @@ RouteHandler = Callable[[Request], Coroutine[Any, Any, Response]]
 
 
 class DirectRoute(APIRoute):
-    """An `APIRoute` whose endpoint is called directly when `needs_only_its_path` holds."""
+    """An `APIRoute` whose endpoint is called directly when `needs_only_its_path` holds.
+
+    Added to an app's own router (as `shop.api.app` adds its routes), it answers with its
+    own ASGI app; through `include_router`, FastAPI rebuilds each route's app around
+    `get_route_handler`, and only the direct call of the endpoint remains.
+    """
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         super().__init__(path, endpoint, **kwargs)
